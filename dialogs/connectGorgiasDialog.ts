@@ -1,0 +1,276 @@
+/**
+ * Connects a user's Gorgias account: asks for the subdomain, the email and the API key, verifies them
+ * with Gorgias, and stores the verified profile. When verification fails it asks again for only what was
+ * wrong, keeping everything else the user already gave.
+ */
+import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import {
+  ChoicePrompt,
+  ListStyle,
+  TextPrompt,
+  WaterfallDialog,
+  type DialogTurnResult,
+  type PromptValidatorContext,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
+import type { Logger } from 'pino';
+import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from '../src/gorgias/types';
+import * as say from '../src/messages/connect';
+import type { Parsed } from '../src/validation/result';
+import { parseSubdomain } from '../src/validation/subdomain';
+import { parseEmail } from '../src/validation/email';
+import { parseApiKey } from '../src/validation/apiKey';
+import type { SecretBox } from '../src/security/secretBox';
+import type { FailureLimiter, FailureScope } from '../src/security/failureLimiter';
+import type { ConnectedProfile } from '../src/profile/profile';
+import { channelDeletesUserMessages } from '../src/channels';
+import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
+import { InterruptibleDialog } from './interruptibleDialog';
+
+export const CONNECT_DIALOG = 'connectGorgias';
+const WATERFALL = 'connectGorgias.steps';
+const SUBDOMAIN_PROMPT = 'connectGorgias.subdomain';
+const EMAIL_PROMPT = 'connectGorgias.email';
+const API_KEY_PROMPT = 'connectGorgias.apiKey';
+const RETRY_PROMPT = 'connectGorgias.retry';
+
+/** What the dialog carries between turns. The key, when known, is only ever held sealed. */
+export interface ConnectOptions {
+  subdomain?: string;
+  email?: string;
+  sealedKey?: string;
+  /** Failed verifications in a row, across re-asks. */
+  failures?: number;
+  /** Said together with the next question, so the user gets one message rather than two. */
+  notice?: string;
+}
+
+export interface ConnectResult {
+  connected: boolean;
+}
+
+export interface ConnectDependencies {
+  verifier: { verifyAccount(credentials: GorgiasCredentials): Promise<GorgiasResult<GorgiasAccount>> };
+  saveProfile(context: TurnContext, profile: ConnectedProfile): Promise<void>;
+  secrets: SecretBox;
+  limiter: FailureLimiter;
+  maxVerifyFailures: number;
+  /** Shown with the success message, e.g. the actions the user can take next. */
+  nextSteps(context: TurnContext): string[];
+  logger: Logger;
+  now?: () => Date;
+}
+
+export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ConnectDependencies) {
+    super(CONNECT_DIALOG);
+    this.now = deps.now ?? (() => new Date());
+    this.addDialog(new TextPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
+      .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
+      .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, textValidator(parseApiKey, 'Please paste your Gorgias API key.')))
+      .addDialog(new ChoicePrompt(RETRY_PROMPT))
+      .addDialog(
+        new WaterfallDialog<ConnectOptions>(WATERFALL, [
+          this.askSubdomain.bind(this),
+          this.askEmail.bind(this),
+          this.askApiKey.bind(this),
+          this.verify.bind(this),
+          this.retryOrCancel.bind(this),
+        ]),
+      );
+    this.initialDialogId = WATERFALL;
+  }
+
+  protected helpFor(activeDialogId: string | undefined): string {
+    switch (activeDialogId) {
+      case SUBDOMAIN_PROMPT:
+        return say.HELP_SUBDOMAIN;
+      case EMAIL_PROMPT:
+        return say.HELP_EMAIL;
+      case API_KEY_PROMPT:
+        return say.HELP_API_KEY;
+      default:
+        return say.HELP_RETRY;
+    }
+  }
+
+  protected startOverOptions(notice: string): ConnectOptions {
+    return { notice };
+  }
+
+  private async askSubdomain(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
+    const options = step.options;
+    if (options.subdomain) return step.next(options.subdomain);
+    return step.prompt(SUBDOMAIN_PROMPT, { prompt: withNotice(takeNotice(options), `${say.ASK_SUBDOMAIN}\n\n${say.INTERRUPTIONS_HINT}`) });
+  }
+
+  private async askEmail(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
+    const options = step.options;
+    options.subdomain = step.result as string;
+    if (options.email) return step.next(options.email);
+    return step.prompt(EMAIL_PROMPT, { prompt: withNotice(takeNotice(options), say.ASK_EMAIL) });
+  }
+
+  private async askApiKey(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
+    const options = step.options;
+    options.email = step.result as string;
+    if (options.sealedKey) return step.next();
+    return step.prompt(API_KEY_PROMPT, { prompt: withNotice(takeNotice(options), say.ASK_API_KEY) });
+  }
+
+  private async verify(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
+    const options = step.options;
+    const context = step.context;
+    const notes: string[] = [];
+    const subdomain = options.subdomain as string;
+    const email = options.email as string;
+
+    let apiKey: string | undefined;
+    if (typeof step.result === 'string') {
+      apiKey = step.result;
+      options.sealedKey = this.deps.secrets.seal(apiKey, pendingKeyBinding(context));
+      if (keyWasTyped(context)) notes.push(await removeTypedKey(context, this.deps.logger));
+    } else if (options.sealedKey) {
+      apiKey = this.deps.secrets.open(options.sealedKey, pendingKeyBinding(context))?.plaintext;
+    }
+    if (apiKey === undefined) {
+      // The bot's encryption key changed while this dialog waited: the pending key cannot be read back.
+      options.sealedKey = undefined;
+      return step.replaceDialog(WATERFALL, { ...options, notice: 'Please give me your API key again.' });
+    }
+
+    const scope = failureScope(context);
+    const limit = await this.deps.limiter.check(scope);
+    if (!limit.allowed) {
+      this.deps.logger.warn({ event: 'connect.locked_out', subdomain }, 'verification refused: too many recent failures');
+      await context.sendActivity(joinLines([...notes, say.lockedOut(limit.retryAt, this.now())]));
+      return step.endDialog({ connected: false } satisfies ConnectResult);
+    }
+
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    const outcome = await this.deps.verifier.verifyAccount({ subdomain, email, apiKey });
+    if (outcome.ok) {
+      await this.deps.saveProfile(context, {
+        subdomain,
+        email,
+        apiKey,
+        ownerId: context.activity.from.id,
+        account: outcome.value,
+        verifiedAt: this.now().toISOString(),
+        source: 'user',
+      });
+      this.deps.logger.info({ event: 'connect.verified', subdomain, accountDomain: outcome.value.domain }, 'Gorgias account connected');
+      const reply = MessageFactory.suggestedActions(this.deps.nextSteps(context), joinLines([...notes, say.connected(outcome.value.domain, email)]));
+      await context.sendActivity(reply);
+      return step.endDialog({ connected: true } satisfies ConnectResult);
+    }
+
+    const failure = outcome.failure;
+    this.deps.logger.info({ event: 'connect.failed', subdomain, failure: failure.kind }, 'Gorgias verification failed');
+    if (isCredentialFailure(failure)) await this.deps.limiter.recordFailure(scope);
+    const failures = (options.failures ?? 0) + 1;
+    if (failures >= this.deps.maxVerifyFailures) {
+      await context.sendActivity(joinLines([...notes, say.tooManyFailures(failures)]));
+      return step.endDialog({ connected: false } satisfies ConnectResult);
+    }
+
+    switch (failure.kind) {
+      case 'unauthorized':
+        return step.replaceDialog(WATERFALL, { subdomain, failures, notice: joinLines([...notes, say.subdomainIsFine(subdomain)]) });
+      case 'forbidden':
+        return step.replaceDialog(WATERFALL, { subdomain, failures, notice: joinLines([...notes, say.forbidden(email)]) });
+      case 'no_account':
+        return step.replaceDialog(WATERFALL, { email, sealedKey: options.sealedKey, failures, notice: joinLines([...notes, say.noAccount(subdomain)]) });
+      default: {
+        options.failures = failures;
+        const explanation = failure.kind === 'rate_limited' ? say.rateLimited(failure.retryAfterSeconds) : explainTransient(failure);
+        return step.prompt(RETRY_PROMPT, {
+          prompt: joinLines([...notes, explanation, say.RETRY_OR_CANCEL]),
+          retryPrompt: `${say.HELP_RETRY}`,
+          choices: [say.TRY_AGAIN, say.CANCEL],
+          style: ListStyle.suggestedAction,
+        });
+      }
+    }
+  }
+
+  private async retryOrCancel(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
+    const choice = (step.result as { value?: string } | undefined)?.value;
+    if (choice === say.TRY_AGAIN) {
+      const { subdomain, email, sealedKey, failures } = step.options;
+      return step.replaceDialog(WATERFALL, { subdomain, email, sealedKey, failures });
+    }
+    await step.context.sendActivity(say.CANCELLED);
+    return step.endDialog({ connected: false } satisfies ConnectResult);
+  }
+}
+
+/**
+ * A TextPrompt validator from a parser: it accepts the parsed (normalized) value, or makes the retry
+ * message the parser's reason followed by the question, in one message.
+ */
+function textValidator(parse: (input: string) => Parsed<string>, question: string) {
+  return async (prompt: PromptValidatorContext<string>): Promise<boolean> => {
+    const parsed: Parsed<string> = prompt.recognized.succeeded ? parse(prompt.recognized.value ?? '') : { ok: false, reason: say.NOT_TEXT };
+    if (parsed.ok) {
+      prompt.recognized.value = parsed.value;
+      return true;
+    }
+    prompt.options.retryPrompt = `${parsed.reason}\n\n${question}`;
+    return false;
+  };
+}
+
+function explainTransient(failure: GorgiasFailure): string {
+  return failure.kind === 'unavailable' ? say.unavailable(failure) : say.unexpectedAnswer();
+}
+
+function isCredentialFailure(failure: GorgiasFailure): boolean {
+  return failure.kind === 'unauthorized' || failure.kind === 'forbidden' || failure.kind === 'no_account';
+}
+
+function takeNotice(options: ConnectOptions): string | undefined {
+  const notice = options.notice;
+  options.notice = undefined;
+  return notice;
+}
+
+function withNotice(notice: string | undefined, question: string): string {
+  return notice ? `${notice}\n\n${question}` : question;
+}
+
+function joinLines(parts: string[]): string {
+  return parts.filter((part) => part !== '').join('\n\n');
+}
+
+/** A pending key is bound to its conversation and user, so it cannot be lifted into another one. */
+function pendingKeyBinding(context: TurnContext): string {
+  return `gorgias-pending-key/v1|${context.activity.channelId}|${context.activity.conversation.id}|${context.activity.from.id}`;
+}
+
+function failureScope(context: TurnContext): FailureScope {
+  const activity = context.activity;
+  return {
+    userKey: `${activity.channelId}/users/${activity.from.id}`,
+    conversationKey: `${activity.channelId}/conversations/${activity.conversation.id}`,
+  };
+}
+
+/**
+ * The key was typed as a visible message. Delete it where the channel really can; elsewhere ask the user
+ * to, and never claim a deletion that did not happen.
+ */
+async function removeTypedKey(context: TurnContext, logger: Logger): Promise<string> {
+  const activityId = context.activity.id;
+  if (activityId && channelDeletesUserMessages(context.activity.channelId)) {
+    try {
+      await context.deleteActivity(activityId);
+      return say.keyMessageDeleted();
+    } catch (error) {
+      logger.info({ event: 'connect.delete_key_message_failed', err: error }, 'could not delete the message holding the key');
+    }
+  }
+  return say.pleaseDeleteKeyMessage();
+}

@@ -1,0 +1,122 @@
+/**
+ * Wires the bot together from a validated configuration: storage, encryption, the Gorgias client, the
+ * dialogs, the bot, the adapter and the HTTP server. index.ts runs it; the end-to-end tests build the
+ * very same thing.
+ */
+import { ConversationState, type Storage } from 'botbuilder';
+import type { Server } from 'restify';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config';
+import { createStorage } from './storage/createStorage';
+import { SecretBox } from './security/secretBox';
+import { loadOrCreateKeyFile } from './security/encryptionKeyFile';
+import { FailureLimiter } from './security/failureLimiter';
+import { GorgiasClient, userAgentFor } from './gorgias/client';
+import { OperatorConnection } from './operatorConnection';
+import { ProfileStore } from './profileStore';
+import { OperatorCredentials, UserProfileCredentials, type CredentialsSource } from './turnCredentials';
+import { ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
+import { GorgiasBot } from './bot';
+import { createAdapter } from './adapter';
+import { createServer } from './server';
+import { BOT_NAME, BOT_VERSION } from './version';
+import * as say from './messages/bot';
+
+export interface App {
+  server: Server;
+  storage: Storage;
+  /** Stops accepting requests and releases storage and connections. */
+  close(): Promise<void>;
+}
+
+/** A problem found while starting that must stop the bot; `message` is the one line to print. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export async function buildApp(config: AppConfig, logger: Logger): Promise<App> {
+  const secrets = new SecretBox(encryptionKey(config, logger), config.encryption.previousKey);
+
+  let storageHandle;
+  try {
+    storageHandle = await createStorage(config.storage);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  const { storage } = storageHandle;
+  logger.info({ event: 'storage.ready', storage: storageHandle.describe }, `conversation state in ${storageHandle.describe}`);
+
+  const gorgias = new GorgiasClient({
+    urlTemplate: config.gorgias.urlTemplate,
+    timeoutMs: config.gorgias.timeoutMs,
+    authCheckPath: config.gorgias.authCheckPath,
+    userAgent: userAgentFor(BOT_NAME, BOT_VERSION),
+  });
+
+  const conversationState = new ConversationState(storage);
+  const profiles = new ProfileStore(conversationState, secrets);
+  const credentials = await credentialsSource(config, gorgias, profiles, logger);
+
+  const connectDialog = new ConnectGorgiasDialog({
+    verifier: gorgias,
+    saveProfile: (context, profile) => profiles.save(context, profile),
+    secrets,
+    limiter: new FailureLimiter(storage, config.bruteForce.maxFailures, config.bruteForce.windowMs),
+    maxVerifyFailures: config.gorgias.maxVerifyFailures,
+    nextSteps: () => [say.STATUS, say.DISCONNECT, say.HELP],
+    logger,
+  });
+  const bot = new GorgiasBot({ conversationState, connectDialog, credentials, profiles, logger });
+  const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
+  const server = createServer({ adapter, bot, logger, maxBodyBytes: config.maxBodyBytes });
+
+  return {
+    server,
+    storage,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      gorgias.close();
+      await storageHandle.close();
+    },
+  };
+}
+
+/** STATE_ENCRYPTION_KEY, or for a single local instance a key file created on first start. */
+function encryptionKey(config: AppConfig, logger: Logger): Buffer {
+  if (config.encryption.currentKey) return config.encryption.currentKey;
+  try {
+    const file = loadOrCreateKeyFile(config.dataDir);
+    if (file.created) {
+      logger.warn(
+        { event: 'encryption.key_created', path: file.path },
+        `STATE_ENCRYPTION_KEY is not set: created a local encryption key at ${file.path} (mode 0600). Set STATE_ENCRYPTION_KEY in production.`,
+      );
+    } else {
+      logger.info({ event: 'encryption.key_file', path: file.path }, 'STATE_ENCRYPTION_KEY is not set: using the local key file');
+    }
+    return file.key;
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}
+
+async function credentialsSource(config: AppConfig, gorgias: GorgiasClient, profiles: ProfileStore, logger: Logger): Promise<CredentialsSource> {
+  if (config.auth.mode === 'user') return new UserProfileCredentials(profiles);
+
+  const operator = new OperatorConnection(config.auth.operator, gorgias);
+  const startup = await operator.verifyAtStartup();
+  switch (startup.verdict) {
+    case 'connected':
+      logger.info(
+        { event: 'operator.verified', subdomain: operator.credentials.subdomain, email: operator.credentials.email, accountDomain: startup.account.domain },
+        `connected to ${operator.host} as ${operator.credentials.email}`,
+      );
+      break;
+    case 'deferred':
+      logger.warn({ event: 'operator.verification_deferred', failure: startup.failure.kind }, `${startup.message}; will verify again on first use`);
+      break;
+    case 'fatal':
+      throw new StartupError(startup.message);
+  }
+  return new OperatorCredentials(operator);
+}

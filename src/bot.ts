@@ -1,0 +1,191 @@
+/**
+ * The bot: where every turn enters after the adapter. It greets new members, runs the active dialog,
+ * and answers the commands that need no dialog (connect, status, disconnect, help). State is read once
+ * and written once per turn.
+ */
+import { ActivityHandler, MessageFactory, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import type { Logger } from 'pino';
+import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
+import * as say from './messages/bot';
+import { GROUP_CONNECT_REFUSED } from './messages/connect';
+import type { CredentialsSource, TurnCredentials } from './turnCredentials';
+import type { ProfileStore } from './profileStore';
+
+export interface BotDependencies {
+  conversationState: ConversationState;
+  connectDialog: ConnectGorgiasDialog;
+  credentials: CredentialsSource;
+  profiles: ProfileStore;
+  logger: Logger;
+}
+
+type Command = 'connect' | 'reconnect' | 'status' | 'disconnect' | 'help' | 'greeting';
+
+const COMMANDS: Record<string, Command> = {
+  connect: 'connect',
+  'connect gorgias': 'connect',
+  login: 'connect',
+  reconnect: 'reconnect',
+  status: 'status',
+  disconnect: 'disconnect',
+  logout: 'disconnect',
+  help: 'help',
+  '?': 'help',
+  hi: 'greeting',
+  hello: 'greeting',
+  hey: 'greeting',
+  start: 'greeting',
+};
+
+export function commandIn(text: string | undefined): Command | undefined {
+  if (typeof text !== 'string' || text.length > 40) return undefined;
+  return COMMANDS[text.trim().toLowerCase().replace(/^\//, '').replace(/[.!]+$/, '').replace(/\s+/g, ' ')];
+}
+
+export class GorgiasBot extends ActivityHandler {
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly welcomed: StatePropertyAccessor<boolean>;
+  private readonly dialogs: DialogSet;
+
+  constructor(private readonly deps: BotDependencies) {
+    super();
+    this.dialogState = deps.conversationState.createProperty<DialogState>('dialogState');
+    this.welcomed = deps.conversationState.createProperty<boolean>('welcomed');
+    this.dialogs = new DialogSet(this.dialogState).add(deps.connectDialog);
+
+    this.onMembersAdded(async (context, next) => {
+      const newcomers = (context.activity.membersAdded ?? []).filter((member) => member.id !== context.activity.recipient?.id);
+      if (newcomers.length > 0 && !(await this.welcomed.get(context, false))) {
+        await this.welcomed.set(context, true);
+        await context.sendActivity(await this.welcome(context));
+      }
+      await next();
+    });
+
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+  }
+
+  /** Runs the turn, then writes conversation state once. */
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.deps.conversationState.saveChanges(context, false);
+  }
+
+  /**
+   * After a failed turn: forget the conversation's dialog (so the next message starts clean) but keep
+   * the connected profile.
+   */
+  async resetDialog(context: TurnContext): Promise<void> {
+    await this.dialogState.delete(context);
+    await this.deps.conversationState.saveChanges(context, true);
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    if (dc.activeDialog) {
+      const result = await dc.continueDialog();
+      if (result.status !== DialogTurnStatus.empty) return;
+    }
+
+    const command = commandIn(context.activity.text);
+    switch (command) {
+      case 'connect':
+      case 'reconnect':
+        return this.connect(context, command === 'reconnect');
+      case 'status':
+        return this.status(context);
+      case 'disconnect':
+        return this.disconnect(context);
+      case 'help':
+        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), this.helpText()));
+        return;
+      case 'greeting':
+        await context.sendActivity(await this.welcome(context));
+        return;
+      default: {
+        const hasText = typeof context.activity.text === 'string' && context.activity.text.trim() !== '';
+        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), hasText ? say.NOT_UNDERSTOOD : say.NOT_TEXT));
+      }
+    }
+  }
+
+  private async connect(context: TurnContext, reconnect: boolean): Promise<void> {
+    if (this.deps.credentials.managedByOperator) {
+      await context.sendActivity(say.OPERATOR_MANAGES_CONNECT);
+      return;
+    }
+    if (context.activity.conversation.isGroup) {
+      // Others in the group would see the key: connecting happens only in a one-to-one chat.
+      await context.sendActivity(GROUP_CONNECT_REFUSED);
+      return;
+    }
+    if (!reconnect) {
+      const credentials = await this.deps.credentials.forTurn(context);
+      if (credentials.state === 'connected' && !credentials.needsReconnect) {
+        await context.sendActivity(MessageFactory.suggestedActions([say.RECONNECT, say.STATUS, say.DISCONNECT], say.alreadyConnected(credentials.profile)));
+        return;
+      }
+    }
+    const dc = await this.dialogs.createContext(context);
+    await dc.beginDialog(CONNECT_DIALOG, {});
+  }
+
+  private async status(context: TurnContext): Promise<void> {
+    const credentials = await this.deps.credentials.forTurn(context);
+    await context.sendActivity(MessageFactory.suggestedActions(this.menuFor(credentials), this.describe(credentials)));
+  }
+
+  private describe(credentials: TurnCredentials): string {
+    switch (credentials.state) {
+      case 'connected':
+        return say.status(credentials.profile, credentials.needsReconnect);
+      case 'not_connected':
+        return say.NOT_CONNECTED;
+      case 'unreadable':
+        return say.UNREADABLE_PROFILE;
+      case 'operator_unavailable':
+        return say.operatorUnavailable(failureForUsers(credentials));
+    }
+  }
+
+  private async disconnect(context: TurnContext): Promise<void> {
+    if (this.deps.credentials.managedByOperator) {
+      await context.sendActivity(say.OPERATOR_MANAGES_DISCONNECT);
+      return;
+    }
+    const removed = await this.deps.profiles.remove(context);
+    if (removed) this.deps.logger.info({ event: 'profile.removed' }, 'user disconnected their Gorgias account');
+    await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT, say.HELP], removed ? say.DISCONNECTED : say.NOTHING_TO_DISCONNECT));
+  }
+
+  private async welcome(context: TurnContext) {
+    const host = this.deps.credentials.fixedHost;
+    const text = host ? say.welcomeOperatorMode(host) : say.WELCOME_USER_MODE;
+    return MessageFactory.suggestedActions(await this.menu(context), text);
+  }
+
+  private helpText(): string {
+    return this.deps.credentials.managedByOperator ? say.HELP_OPERATOR_MODE : say.HELP_USER_MODE;
+  }
+
+  /** The next steps worth offering: what a connected user can do, or how to connect. */
+  async menu(context: TurnContext): Promise<string[]> {
+    if (this.deps.credentials.managedByOperator) return [say.STATUS, say.HELP];
+    return this.menuFor(await this.deps.credentials.forTurn(context));
+  }
+
+  private menuFor(credentials: TurnCredentials): string[] {
+    if (this.deps.credentials.managedByOperator) return [say.STATUS, say.HELP];
+    if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
+    return [say.CONNECT, say.HELP];
+  }
+}
+
+function failureForUsers(credentials: Extract<TurnCredentials, { state: 'operator_unavailable' }>): string {
+  // The operator's line names the account and user; users only need to know it is Gorgias's side.
+  return credentials.failure.kind === 'rate_limited' ? 'Gorgias is busy' : 'Gorgias did not answer';
+}

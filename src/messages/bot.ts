@@ -1,0 +1,73 @@
+/** What the bot says outside the connect dialog. Plain functions, no SDK. */
+import type { ConnectedProfile } from '../profile/profile';
+import { maskApiKey } from '../profile/profile';
+
+export const CONNECT = 'Connect Gorgias';
+export const RECONNECT = 'Reconnect';
+export const STATUS = 'Status';
+export const DISCONNECT = 'Disconnect';
+export const HELP = 'Help';
+
+export const WELCOME_USER_MODE =
+  "Hi! I'm the Gorgias bot. Connect your Gorgias helpdesk account here and then work with your tickets and customers right from this chat.";
+
+export function welcomeOperatorMode(host: string): string {
+  return `Hi! I'm the Gorgias bot, connected to **${host}**. I can help you with Gorgias tickets and customers right from this chat.`;
+}
+
+export const HELP_USER_MODE =
+  'Here is what I understand:\n\n' +
+  '- **connect**: connect your Gorgias account (I ask for your subdomain, email and API key)\n' +
+  '- **status**: whether you are connected, and to which account\n' +
+  '- **disconnect**: forget your account and its key\n' +
+  '- **help**: this list';
+
+export const HELP_OPERATOR_MODE =
+  'Here is what I understand:\n\n' +
+  '- **status**: which Gorgias account I am connected to\n' +
+  '- **help**: this list\n\n' +
+  "The Gorgias connection is set up by the bot's operator, so you don't need to connect anything.";
+
+export const NOT_UNDERSTOOD = "Sorry, I didn't get that. Type **help** to see what I can do.";
+export const NOT_TEXT = 'I can only read typed text. Type **help** to see what I can do.';
+
+export const NOT_CONNECTED = "You haven't connected a Gorgias account yet. Type **connect** to do it.";
+export const UNREADABLE_PROFILE =
+  "I can't read your saved Gorgias connection any more (the bot's encryption key changed), so please connect again: type **connect**.";
+
+export function status(profile: ConnectedProfile, needsReconnect: boolean): string {
+  if (profile.source === 'operator') {
+    return (
+      `I'm connected to **${profile.subdomain}.gorgias.com** (account **${profile.account.domain}**) as **${profile.email}**. ` +
+      "This connection was set up by the bot's operator."
+    );
+  }
+  const lines = [
+    `You're connected to Gorgias:`,
+    `- Subdomain: **${profile.subdomain}** (${profile.subdomain}.gorgias.com)`,
+    `- Account: **${profile.account.domain}**`,
+    `- Email: **${profile.email}**`,
+    `- API key: ${maskApiKey(profile.apiKey)}`,
+    `- Verified: ${profile.verifiedAt}`,
+  ];
+  if (needsReconnect) lines.push('', 'Gorgias stopped accepting this key: type **reconnect** to connect again.');
+  return lines.join('\n');
+}
+
+export function alreadyConnected(profile: ConnectedProfile): string {
+  return `You're already connected to **${profile.subdomain}.gorgias.com** as **${profile.email}**. Choose **Reconnect** to connect again with other details.`;
+}
+
+export const DISCONNECTED = "Done: I've forgotten your Gorgias account and deleted its key. Type **connect** to connect again.";
+export const NOTHING_TO_DISCONNECT = 'There is no connected Gorgias account to forget.';
+
+export const OPERATOR_MANAGES_CONNECT =
+  "There's nothing to connect: the bot's operator has already connected me to Gorgias for everyone.";
+export const OPERATOR_MANAGES_DISCONNECT =
+  "I can't disconnect: the Gorgias connection is managed by the bot's operator for everyone. Please contact them.";
+
+export function operatorUnavailable(reason: string): string {
+  return `I can't reach the Gorgias account right now (${reason}). Please try again in a moment.`;
+}
+
+export const TURN_ERROR = 'Sorry, something went wrong on my side. Please send your message again.';

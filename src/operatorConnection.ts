@@ -1,0 +1,94 @@
+/**
+ * The operator's pre-authorized Gorgias connection (GORGIAS_AUTH_MODE=preauthorized): verified once at
+ * start and, when Gorgias could not answer then, again on first use. SDK-free.
+ */
+import type { ConnectedProfile } from './profile/profile';
+import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from './gorgias/types';
+
+export interface AccountVerifier {
+  verifyAccount(credentials: GorgiasCredentials): Promise<GorgiasResult<GorgiasAccount>>;
+}
+
+export type StartupVerdict =
+  | { verdict: 'connected'; account: GorgiasAccount }
+  /** Gorgias refused these credentials: the bot must not start with them. */
+  | { verdict: 'fatal'; failure: GorgiasFailure; message: string }
+  /** Gorgias could not answer now; the bot starts and verifies again on first use. */
+  | { verdict: 'deferred'; failure: GorgiasFailure; message: string };
+
+export class OperatorConnection {
+  private account: GorgiasAccount | undefined;
+  private verifiedAt: Date | undefined;
+  private inFlight: Promise<GorgiasResult<GorgiasAccount>> | undefined;
+
+  constructor(
+    readonly credentials: GorgiasCredentials,
+    private readonly verifier: AccountVerifier,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get host(): string {
+    return `${this.credentials.subdomain}.gorgias.com`;
+  }
+
+  async verifyAtStartup(): Promise<StartupVerdict> {
+    const result = await this.verifyNow();
+    if (result.ok) return { verdict: 'connected', account: result.value };
+    const message = describeOperatorFailure(this.credentials, result.failure);
+    const fatal = ['unauthorized', 'forbidden', 'no_account'].includes(result.failure.kind);
+    return fatal ? { verdict: 'fatal', failure: result.failure, message } : { verdict: 'deferred', failure: result.failure, message };
+  }
+
+  /** The operator's profile, verifying first if start-up could not. Concurrent callers share one call. */
+  async profile(): Promise<{ ok: true; profile: ConnectedProfile } | { ok: false; failure: GorgiasFailure }> {
+    if (!this.account) {
+      const result = await this.verifyNow();
+      if (!result.ok) return { ok: false, failure: result.failure };
+    }
+    return {
+      ok: true,
+      profile: {
+        ...this.credentials,
+        ownerId: 'operator',
+        account: this.account as GorgiasAccount,
+        verifiedAt: (this.verifiedAt as Date).toISOString(),
+        source: 'operator',
+      },
+    };
+  }
+
+  private verifyNow(): Promise<GorgiasResult<GorgiasAccount>> {
+    this.inFlight ??= this.verifier.verifyAccount(this.credentials).then((result) => {
+      if (result.ok) {
+        this.account = result.value;
+        this.verifiedAt = this.now();
+      }
+      this.inFlight = undefined;
+      return result;
+    });
+    return this.inFlight;
+  }
+}
+
+/** One line for the operator's log. Names the account and user, never the key. */
+export function describeOperatorFailure(credentials: GorgiasCredentials, failure: GorgiasFailure): string {
+  const who = `${credentials.email} at ${credentials.subdomain}.gorgias.com`;
+  switch (failure.kind) {
+    case 'unauthorized':
+      return `Gorgias rejected GORGIAS_EMAIL and GORGIAS_API_KEY (401) for ${who}: check the key under Your Profile -> REST API`;
+    case 'forbidden':
+      return `Gorgias accepted the key of ${who} but its user may not read the account (403)`;
+    case 'no_account':
+      return `There is no Gorgias account at ${credentials.subdomain}.gorgias.com (${failure.reason}): check GORGIAS_DOMAIN`;
+    case 'rate_limited':
+      return `Gorgias is rate limiting ${who}; retry after ${failure.retryAfterSeconds}s`;
+    case 'unavailable':
+      return `Gorgias could not be reached for ${who} (${failure.reason}${failure.status ? ` ${failure.status}` : ''})`;
+    case 'not_found':
+      return `Gorgias answered 404 for ${who}`;
+    case 'rejected':
+      return `Gorgias refused the verification of ${who} (${failure.status})`;
+    case 'bad_response':
+      return `Gorgias gave an unexpected answer for ${who} (${failure.reason})`;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * A bot state store in one SQLite file, with the same contract as botbuilder's MemoryStorage:
+ *
+ * - `read(keys)` returns only the keys that exist, each parsed and carrying its current `eTag`.
+ * - `write(changes)` stores every item with a new eTag. An item whose eTag is set (not empty, not `*`)
+ *   must match the stored eTag, else the write rejects with `Storage: error writing "<key>" due to eTag
+ *   conflict.` (MemoryStorage's wording). As in MemoryStorage, an item that is not stored yet is written
+ *   whatever eTag it carries.
+ * - `delete(keys)` removes the keys; missing keys are fine.
+ *
+ * Unlike MemoryStorage, all items of one `write` call are one transaction: one conflict and nothing is written.
+ *
+ * Several processes may share the file (WAL mode, busy timeout). better-sqlite3 is synchronous, so a call
+ * that has to wait for another process's lock blocks this process's event loop for up to the busy timeout.
+ */
+import Database from 'better-sqlite3';
+import type { Storage, StoreItem, StoreItems } from 'botbuilder';
+import { randomUUID } from 'crypto';
+import { mkdirSync } from 'fs';
+import path from 'path';
+
+const BUSY_TIMEOUT_MS = 5_000;
+const TABLE = 'bot_state';
+
+interface Row {
+  etag: string;
+  json: string;
+}
+
+export class SqliteStorage implements Storage {
+  private readonly db: Database.Database;
+  private readonly selectRow: Database.Statement<[string], Row>;
+  private readonly selectETag: Database.Statement<[string], string>;
+  private readonly upsertRow: Database.Statement<[string, string, string], unknown>;
+  private readonly deleteRow: Database.Statement<[string], unknown>;
+  private readonly readTx: Database.Transaction<(keys: string[]) => StoreItems>;
+  private readonly writeTx: Database.Transaction<(entries: Array<[string, unknown, string]>) => void>;
+  private readonly deleteTx: Database.Transaction<(keys: string[]) => void>;
+  /** eTags are `<random per instance>.<counter>`: unique across instances and processes sharing the file. */
+  private readonly eTagPrefix = randomUUID().replace(/-/g, '').slice(0, 16);
+  private eTagCounter = 0;
+
+  constructor(filePath: string) {
+    if (filePath !== ':memory:' && filePath !== '') {
+      mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+    }
+    this.db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      // busy_timeout first: switching to WAL needs a lock that another process may hold briefly.
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT PRIMARY KEY NOT NULL, etag TEXT NOT NULL, json TEXT NOT NULL)`,
+      );
+
+      this.selectRow = this.db.prepare<[string], Row>(`SELECT etag, json FROM ${TABLE} WHERE key = ?`);
+      this.selectETag = this.db.prepare<[string], string>(`SELECT etag FROM ${TABLE} WHERE key = ?`).pluck();
+      this.upsertRow = this.db.prepare<[string, string, string], unknown>(
+        `INSERT INTO ${TABLE} (key, etag, json) VALUES (?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET etag = excluded.etag, json = excluded.json`,
+      );
+      this.deleteRow = this.db.prepare<[string], unknown>(`DELETE FROM ${TABLE} WHERE key = ?`);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+
+    this.readTx = this.db.transaction((keys: string[]): StoreItems => this.readKeys(keys));
+
+    this.writeTx = this.db.transaction((entries: Array<[string, unknown, string]>): void => {
+      for (const [key, eTag, json] of entries) {
+        // Same rule as MemoryStorage: a missing item, `*` or no eTag always writes; otherwise the eTags must match.
+        if (eTag && eTag !== '*') {
+          const stored = this.selectETag.get(key);
+          if (stored !== undefined && stored !== eTag) {
+            throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+          }
+        }
+        this.upsertRow.run(key, this.nextETag(), json);
+      }
+    });
+
+    this.deleteTx = this.db.transaction((keys: string[]): void => {
+      for (const key of keys) {
+        this.deleteRow.run(key);
+      }
+    });
+  }
+
+  async read(keys: string[]): Promise<StoreItems> {
+    if (!keys) {
+      throw new ReferenceError('Keys are required when reading.');
+    }
+    if (keys.length === 0) {
+      return {};
+    }
+    // A single key needs no explicit transaction; several are read from one consistent snapshot.
+    return keys.length === 1 ? this.readKeys(keys) : this.readTx(keys);
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    if (!changes) {
+      throw new ReferenceError('Changes are required when writing.');
+    }
+    // Serialize before taking the write lock, so the lock is held only for the SQL work.
+    const entries: Array<[string, unknown, string]> = [];
+    for (const key of Object.keys(changes)) {
+      const item: unknown = changes[key];
+      if (item === null || typeof item !== 'object') {
+        throw new TypeError(`Storage: the item for "${key}" must be an object.`);
+      }
+      const clone: StoreItem = { ...item };
+      // Kept as given (not coerced), so a non-string eTag conflicts exactly as it would in MemoryStorage.
+      const eTag: unknown = clone.eTag;
+      delete clone.eTag;
+      const json = JSON.stringify(clone);
+      if (json === undefined) {
+        throw new TypeError(`Storage: the item for "${key}" cannot be serialized to JSON.`);
+      }
+      entries.push([key, eTag, json]);
+    }
+    if (entries.length > 0) {
+      // IMMEDIATE takes the write lock before the eTags are checked, so another process cannot slip in between.
+      this.writeTx.immediate(entries);
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    if (!keys) {
+      throw new ReferenceError('Keys are required when deleting.');
+    }
+    if (keys.length > 0) {
+      this.deleteTx.immediate(keys);
+    }
+  }
+
+  /** Closes the database file. Safe to call more than once. */
+  close(): void {
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+
+  private readKeys(keys: string[]): StoreItems {
+    const items: StoreItems = {};
+    for (const key of keys) {
+      const row = this.selectRow.get(key);
+      if (row) {
+        const item = JSON.parse(row.json) as StoreItem;
+        item.eTag = row.etag;
+        // defineProperty, not assignment: a key such as "__proto__" must become an ordinary property.
+        Object.defineProperty(items, key, { value: item, enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return items;
+  }
+
+  private nextETag(): string {
+    this.eTagCounter += 1;
+    return `${this.eTagPrefix}.${this.eTagCounter.toString(36)}`;
+  }
+}

@@ -1,0 +1,36 @@
+import { findHiddenCharacter, type Parsed } from './result';
+
+/**
+ * Checks a Gorgias REST API key for the mistakes copying and pasting make. Gorgias does not
+ * document the key's format, so the key is treated as opaque: only what can never be part of a
+ * key (whitespace, control and invisible characters) and absurd lengths are refused, and
+ * Gorgias decides whether the key is valid.
+ *
+ * The key is a secret: the reasons are fixed sentences and never contain any of it, not even
+ * its length, so they are safe to show, log or store.
+ */
+
+const MIN_KEY_LENGTH = 8;
+const MAX_KEY_LENGTH = 512;
+const WHERE_TO_FIND = "You can copy it from the REST API page of your Gorgias account's settings.";
+
+const REASONS = {
+  empty: `Please paste your Gorgias REST API key. ${WHERE_TO_FIND}`,
+  tooShort: `That is too short to be a Gorgias API key (they are at least ${MIN_KEY_LENGTH} characters); please copy the whole key again. ${WHERE_TO_FIND}`,
+  tooLong: `That is too long to be a Gorgias API key (they are at most ${MAX_KEY_LENGTH} characters); please copy just the key. ${WHERE_TO_FIND}`,
+  spaceOrInvisible: `An API key can't contain spaces, line breaks or invisible characters; please copy the key again and paste only the key. ${WHERE_TO_FIND}`,
+} as const;
+
+const refuse = (reason: string): Parsed<string> => ({ ok: false, reason });
+
+export function parseApiKey(input: string): Parsed<string> {
+  // Runtime guard: the value comes from chat activity payloads, which are not type-checked.
+  if (typeof input !== 'string') return refuse(REASONS.empty);
+  const key = input.trim();
+  if (key === '') return refuse(REASONS.empty);
+  // Checked before the character scan so an enormous paste is not walked character by character.
+  if (key.length > MAX_KEY_LENGTH) return refuse(REASONS.tooLong);
+  if (findHiddenCharacter(key) !== undefined) return refuse(REASONS.spaceOrInvisible);
+  if (key.length < MIN_KEY_LENGTH) return refuse(REASONS.tooShort);
+  return { ok: true, value: key };
+}

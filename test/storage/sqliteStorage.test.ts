@@ -1,0 +1,188 @@
+import Database from 'better-sqlite3';
+import type { StoreItem } from 'botbuilder';
+import { spawn } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import ts from 'typescript';
+import { SqliteStorage } from '../../src/storage/sqliteStorage';
+
+const CONFLICT = /eTag conflict/;
+
+describe('SqliteStorage', () => {
+  let dir: string;
+  let file: string;
+  const opened: SqliteStorage[] = [];
+  const open = (filePath = file): SqliteStorage => {
+    const storage = new SqliteStorage(filePath);
+    opened.push(storage);
+    return storage;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gorgias-bot-sqlite-'));
+    file = path.join(dir, 'state.sqlite');
+  });
+
+  afterEach(() => {
+    opened.splice(0).forEach((s) => s.close());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('creates a missing parent directory', async () => {
+    const nested = path.join(dir, 'a', 'b', 'state.sqlite');
+    const storage = open(nested);
+    await storage.write({ k: { v: 1 } });
+    expect(existsSync(nested)).toBe(true);
+  });
+
+  test('data survives closing and reopening the file', async () => {
+    const first = open();
+    await first.write({ 'conv/1': { topic: 'billing', list: [1, 2, 3] } });
+    const { eTag } = (await first.read(['conv/1']))['conv/1'] as StoreItem;
+    first.close();
+    first.close(); // closing twice is harmless
+
+    const second = open();
+    expect(await second.read(['conv/1'])).toEqual({ 'conv/1': { topic: 'billing', list: [1, 2, 3], eTag } });
+    // The eTag read before the restart is still current.
+    await second.write({ 'conv/1': { topic: 'sales', eTag } });
+    expect((await second.read(['conv/1']))['conv/1']?.topic).toBe('sales');
+  });
+
+  test('a closed storage rejects instead of throwing synchronously', async () => {
+    const storage = open();
+    storage.close();
+    await expect(storage.read(['k'])).rejects.toThrow();
+    await expect(storage.write({ k: { v: 1 } })).rejects.toThrow();
+  });
+
+  test('a multi-key write with one conflicting item writes nothing', async () => {
+    const storage = open();
+    await storage.write({ existing: { v: 1 } });
+    const before = await storage.read(['existing']);
+
+    await expect(
+      storage.write({
+        fresh1: { v: 'new' },
+        fresh2: { v: 'new', eTag: '*' },
+        existing: { v: 2, eTag: 'stale' },
+        fresh3: { v: 'new' },
+      }),
+    ).rejects.toThrow('Storage: error writing "existing" due to eTag conflict.');
+
+    expect(await storage.read(['fresh1', 'fresh2', 'fresh3', 'existing'])).toEqual(before);
+  });
+
+  test('an item that is not an object rejects and writes nothing', async () => {
+    const storage = open();
+    // A deliberately ill-typed call: callers in JavaScript can pass anything.
+    const bad = { good: { v: 1 }, bad: 'not an object' } as unknown as Record<string, StoreItem>;
+    await expect(storage.write(bad)).rejects.toThrow(TypeError);
+    expect(await storage.read(['good', 'bad'])).toEqual({});
+  });
+
+  test('keys are exact: no normalisation of slashes, case or "__proto__"', async () => {
+    const storage = open();
+    const keys = ['a/b', 'a//b', '/a/b/', 'A/B', '__proto__', 'constructor', '', 'tab\tnew\nline', "quote'\"`"];
+    await storage.write(Object.fromEntries(keys.map((k, i) => [k, { i }])));
+    const items = await storage.read(keys);
+    expect(Object.keys(items).sort()).toEqual([...keys].sort());
+    keys.forEach((k, i) => expect(Object.getOwnPropertyDescriptor(items, k)?.value.i).toBe(i));
+    expect(Object.getPrototypeOf(items)).toBe(Object.prototype);
+  });
+
+  test('WAL mode is on', () => {
+    open();
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const columns = raw.pragma('table_info(bot_state)') as Array<{ name: string; pk: number }>;
+      expect(columns.map((c) => c.name)).toEqual(['key', 'etag', 'json']);
+      expect(columns.find((c) => c.pk === 1)?.name).toBe('key');
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('two instances on one file see each other’s writes and eTag conflicts', async () => {
+    const a = open();
+    const b = open();
+
+    await a.write({ shared: { by: 'a' } });
+    const seenByB = (await b.read(['shared'])).shared as StoreItem;
+    expect(seenByB.by).toBe('a');
+    const eTagFromA = ((await a.read(['shared'])).shared as StoreItem).eTag;
+    expect(seenByB.eTag).toBe(eTagFromA);
+
+    // b writes with the current eTag; a's copy is now stale.
+    await b.write({ shared: { by: 'b', eTag: seenByB.eTag } });
+    await expect(a.write({ shared: { by: 'a again', eTag: eTagFromA } })).rejects.toThrow(CONFLICT);
+    expect(((await a.read(['shared'])).shared as StoreItem).by).toBe('b');
+
+    // eTags from different instances never coincide, even for their first writes.
+    await a.write({ onlyA: { v: 1 } });
+    await b.write({ onlyB: { v: 1 } });
+    const eTags = await a.read(['onlyA', 'onlyB']);
+    expect(eTags.onlyA.eTag).not.toBe(eTags.onlyB.eTag);
+
+    await b.delete(['shared']);
+    expect(await a.read(['shared'])).toEqual({});
+  });
+
+  test('two processes doing read-modify-write on one key lose no update', async () => {
+    // Compile the real class to plain JavaScript for the child processes (ts-jest only transforms in-process).
+    const source = readFileSync(path.join(__dirname, '../../src/storage/sqliteStorage.ts'), 'utf8');
+    const compiled = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
+    const modulePath = path.join(dir, 'sqliteStorage.js');
+    writeFileSync(modulePath, compiled);
+    const workerPath = path.join(dir, 'worker.js');
+    writeFileSync(
+      workerPath,
+      `const { SqliteStorage } = require(${JSON.stringify(modulePath)});
+       (async () => {
+         const storage = new SqliteStorage(process.argv[2]);
+         // Start together, so the processes really overlap.
+         await new Promise((resolve) => setTimeout(resolve, Number(process.argv[3]) - Date.now()));
+         let conflicts = 0;
+         for (let done = 0; done < 100; ) {
+           const current = (await storage.read(['counter'])).counter || { n: 0 };
+           await new Promise((resolve) => setImmediate(resolve)); // widen the read-to-write window
+           try {
+             await storage.write({ counter: { n: current.n + 1, eTag: current.eTag } });
+             done++;
+           } catch (err) {
+             if (!/eTag conflict/.test(err.message)) throw err;
+             conflicts++;
+           }
+         }
+         storage.close();
+         process.stdout.write(String(conflicts));
+       })().catch((err) => { console.error(err); process.exit(1); });`,
+    );
+
+    const setup = open();
+    await setup.write({ counter: { n: 0 } });
+
+    const startAt = String(Date.now() + 1000);
+    const runWorker = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [workerPath, file, startAt], {
+          env: { ...process.env, NODE_PATH: path.join(__dirname, '../../node_modules') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`worker exited ${code}: ${err}`))));
+      });
+
+    const conflicts = await Promise.all([runWorker(), runWorker(), runWorker()]);
+    console.log(conflicts);
+    expect(((await setup.read(['counter'])).counter as StoreItem).n).toBe(300);
+  });
+});

@@ -1,0 +1,63 @@
+import { parseApiKey } from '../../src/validation/apiKey';
+
+const TYPICAL_KEY = 'Zq9xV2mKp4Lw7Rt1Ys8Hb3Nc6Gd0Fj5A';
+
+function reasonFor(input: string): string {
+  const parsed = parseApiKey(input);
+  if (parsed.ok) throw new Error('expected the key to be refused');
+  return parsed.reason;
+}
+
+/** Every run of four characters of the key: none of them may appear in what the bot says back. */
+function fragmentsOf(secret: string): string[] {
+  const fragments: string[] = [];
+  for (let start = 0; start + 4 <= secret.length; start += 1) fragments.push(secret.slice(start, start + 4));
+  return fragments;
+}
+
+describe('parseApiKey accepts', () => {
+  test.each<[string, string, string]>([
+    ['a typical key', TYPICAL_KEY, TYPICAL_KEY],
+    ['a key with spaces and a line break around it', `  ${TYPICAL_KEY}\n`, TYPICAL_KEY],
+    ['a hex key', '0123456789abcdef0123456789abcdef', '0123456789abcdef0123456789abcdef'],
+    ['a key with punctuation', 'k3y-With_Punct.=+/', 'k3y-With_Punct.=+/'],
+    ['exactly 8 characters', 'Q7w#x9Zp', 'Q7w#x9Zp'],
+    ['exactly 512 characters', 'K'.repeat(512), 'K'.repeat(512)],
+  ])('%s', (_description, input, expected) => {
+    expect(parseApiKey(input)).toEqual({ ok: true, value: expected });
+  });
+});
+
+describe('parseApiKey refuses, never quoting the key', () => {
+  test.each<[string, string, RegExp]>([
+    ['empty text', '', /Please paste your Gorgias REST API key/],
+    ['whitespace only', ' \n\t ', /Please paste your Gorgias REST API key/],
+    ['7 characters', 'Q7w#x9Z', /too short/],
+    ['513 characters', 'K'.repeat(513), /too long/],
+    ['a huge paste', 'Zq9xV2mK'.repeat(100_000), /too long/],
+    ['a space inside', 'Zq9xV2mK Lw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a tab inside', 'Zq9xV2mK\tLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a line break inside', 'Zq9xV2mK\nLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a carriage return inside', 'Zq9xV2mK\rLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a null byte inside', 'Zq9xV2mK\u0000Lw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a null byte at the end', 'Zq9xV2mKLw7Rt1Ys\u0000', /spaces, line breaks or invisible characters/],
+    ['a DEL character', 'Zq9xV2mK\u007FLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a C1 control character', 'Zq9xV2mK\u0085Lw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a zero-width space (U+200B)', 'Zq9xV2mK\u200BLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a zero-width non-joiner (U+200C)', 'Zq9xV2mK\u200CLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a zero-width joiner (U+200D)', 'Zq9xV2mK\u200DLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a byte order mark inside (U+FEFF)', 'Zq9xV2mK\uFEFFLw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a non-breaking space inside', 'Zq9xV2mK\u00A0Lw7Rt1Ys', /spaces, line breaks or invisible characters/],
+    ['a short key with an invisible character', 'Zq9\u200Bx', /spaces, line breaks or invisible characters/],
+  ])('%s', (_description, input, expected) => {
+    const reason = reasonFor(input);
+    expect(reason).toMatch(expected);
+    const key = input.trim();
+    if (key !== '') expect(reason).not.toContain(key);
+    expect(fragmentsOf(key).filter((fragment) => reason.includes(fragment))).toEqual([]);
+  });
+
+  test('refuses values that are not strings, as chat payloads are not type-checked', () => {
+    expect(parseApiKey(undefined as unknown as string).ok).toBe(false);
+  });
+});
