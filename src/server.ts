@@ -20,8 +20,9 @@ export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptio
   const server = restify.createServer({ name: BOT_NAME, handleUncaughtExceptions: false });
   const startedAt = Date.now();
 
-  server.get('/healthz', (_req: Request, res: Response) => {
+  server.get('/healthz', (_req: Request, res: Response, next: restify.Next) => {
     res.json(200, { status: 'ok', name: BOT_NAME, version: BOT_VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+    next();
   });
 
   server.post(

@@ -148,21 +148,28 @@ function createCosmosStorage(settings: Extract<StorageSettings, { kind: 'cosmos'
   };
 }
 
+/** Error-like, checked by shape: errors from another realm (jest's module registry, vm) fail `instanceof Error`. */
+interface ErrorLike {
+  message: string;
+  code?: unknown;
+  statusCode?: unknown;
+}
+
+function isErrorLike(err: unknown): err is ErrorLike {
+  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
+}
+
 function isModuleNotFound(err: unknown, moduleName: string): boolean {
-  if (!(err instanceof Error)) {
-    return false;
-  }
-  const code = (err as NodeJS.ErrnoException).code;
   // Only the package itself being absent; a broken dependency inside it is a different problem.
-  return code === 'MODULE_NOT_FOUND' && err.message.includes(`'${moduleName}'`);
+  return isErrorLike(err) && err.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${moduleName}'`);
 }
 
 /** The first line of an error's message (or its code / HTTP status), with anything secret-looking masked. */
 function shortReason(err: unknown, secret: string): string {
   let reason = '';
-  if (err instanceof Error) {
+  if (isErrorLike(err)) {
     reason = err.message.split(/\r?\n/, 1)[0].trim();
-    const { code, statusCode } = err as Error & { code?: unknown; statusCode?: unknown };
+    const { code, statusCode } = err;
     if (!reason && typeof code === 'string') {
       reason = code;
     }
