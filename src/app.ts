@@ -3,11 +3,12 @@
  * dialogs, the bot, the adapter and the HTTP server. index.ts runs it; the end-to-end tests build the
  * very same thing.
  */
-import { ConversationState, type Storage } from 'botbuilder';
+import type { Storage } from 'botbuilder';
 import type { Server } from 'restify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { createStorage } from './storage/createStorage';
+import { OptimisticConversationState } from './storage/optimisticConversationState';
 import { SecretBox } from './security/secretBox';
 import { loadOrCreateKeyFile } from './security/encryptionKeyFile';
 import { FailureLimiter } from './security/failureLimiter';
@@ -53,7 +54,7 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     userAgent: userAgentFor(BOT_NAME, BOT_VERSION),
   });
 
-  const conversationState = new ConversationState(storage);
+  const conversationState = new OptimisticConversationState(storage);
   const profiles = new ProfileStore(conversationState, secrets);
   const credentials = await credentialsSource(config, gorgias, profiles, logger);
 

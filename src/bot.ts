@@ -11,6 +11,8 @@ import * as say from './messages/bot';
 import { GROUP_CONNECT_REFUSED } from './messages/connect';
 import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
+import { ConversationQueue } from './conversationQueue';
+import { isETagConflict } from './storage/optimisticConversationState';
 
 export interface BotDependencies {
   conversationState: ConversationState;
@@ -47,6 +49,7 @@ export class GorgiasBot extends ActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
   private readonly dialogs: DialogSet;
+  private readonly queue = new ConversationQueue();
 
   constructor(private readonly deps: BotDependencies) {
     super();
@@ -69,10 +72,23 @@ export class GorgiasBot extends ActivityHandler {
     });
   }
 
-  /** Runs the turn, then writes conversation state once. */
+  /**
+   * Runs the turn after any earlier turn of the same conversation has finished, then writes conversation
+   * state once, with the eTag it was read with (see OptimisticConversationState).
+   */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.deps.conversationState.saveChanges(context, false);
+    const activity = context.activity;
+    await this.queue.run(`${activity.channelId}/${activity.conversation?.id}`, async () => {
+      await super.run(context);
+      try {
+        await this.deps.conversationState.saveChanges(context, false);
+      } catch (error) {
+        if (!isETagConflict(error)) throw error;
+        // Another instance handled a message of this conversation meanwhile: keep its changes, not ours.
+        this.deps.logger.warn({ event: 'state.etag_conflict', channelId: activity.channelId }, 'conversation changed by another turn; asked the user to resend');
+        await context.sendActivity(say.RESEND_PLEASE);
+      }
+    });
   }
 
   /**

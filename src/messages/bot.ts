@@ -70,4 +70,7 @@ export function operatorUnavailable(reason: string): string {
   return `I can't reach the Gorgias account right now (${reason}). Please try again in a moment.`;
 }
 
+export const RESEND_PLEASE =
+  "Sorry, I was handling another message of yours at the same moment and couldn't save this one. Please send it again.";
+
 export const TURN_ERROR = 'Sorry, something went wrong on my side. Please send your message again.';
