@@ -3,7 +3,7 @@
  * field (so it never appears as a chat message) and arrives in the activity's `value`; elsewhere, and as
  * a fallback everywhere, it is read from typed text.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, InputHints, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
 import { apiKeyCard, apiKeyFromSubmission } from '../src/cards/apiKeyCard';
 import { channelRendersAdaptiveCards } from '../src/channels';
@@ -30,9 +30,10 @@ export class ApiKeyPrompt extends Prompt<string> {
 }
 
 function apiKeyRequest(channelId: string | undefined, text: string): Partial<Activity> {
-  if (!channelRendersAdaptiveCards(channelId)) return MessageFactory.text(text);
+  // Like the SDK's own prompts, tell the channel an answer is expected (speech channels open the mic).
+  if (!channelRendersAdaptiveCards(channelId)) return MessageFactory.text(text, undefined, InputHints.ExpectingInput);
   // The card carries the words, so they are not shown twice; `text` stays as the fallback some channels show.
-  const message = MessageFactory.attachment(CardFactory.adaptiveCard(apiKeyCard(text)));
+  const message = MessageFactory.attachment(CardFactory.adaptiveCard(apiKeyCard(text)), undefined, undefined, InputHints.ExpectingInput);
   message.text = undefined;
   message.summary = text;
   return message;

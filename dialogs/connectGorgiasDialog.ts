@@ -5,7 +5,6 @@
  */
 import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import {
-  ChoicePrompt,
   ListStyle,
   TextPrompt,
   WaterfallDialog,
@@ -26,6 +25,7 @@ import type { ConnectedProfile } from '../src/profile/profile';
 import { channelDeletesUserMessages } from '../src/channels';
 import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
 import { InterruptibleDialog } from './interruptibleDialog';
+import { ShortChoicePrompt } from './shortChoicePrompt';
 
 export const CONNECT_DIALOG = 'connectGorgias';
 const WATERFALL = 'connectGorgias.steps';
@@ -70,7 +70,7 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
     this.addDialog(new TextPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
       .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
       .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, textValidator(parseApiKey, 'Please paste your Gorgias API key.')))
-      .addDialog(new ChoicePrompt(RETRY_PROMPT))
+      .addDialog(new ShortChoicePrompt(RETRY_PROMPT))
       .addDialog(
         new WaterfallDialog<ConnectOptions>(WATERFALL, [
           this.askSubdomain.bind(this),
@@ -102,6 +102,15 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
 
   private async askSubdomain(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
     const options = step.options;
+    if (options.failures === undefined) {
+      // A fresh start: a locked-out user is told now, before being asked to paste a key again.
+      const limit = await this.deps.limiter.check(failureScope(step.context));
+      if (!limit.allowed) {
+        await step.context.sendActivity(say.lockedOut(limit.retryAt, this.now()));
+        return step.endDialog({ connected: false } satisfies ConnectResult);
+      }
+      options.failures = 0;
+    }
     if (options.subdomain) return step.next(options.subdomain);
     return step.prompt(SUBDOMAIN_PROMPT, { prompt: withNotice(takeNotice(options), `${say.ASK_SUBDOMAIN}\n\n${say.INTERRUPTIONS_HINT}`) });
   }
@@ -213,7 +222,8 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
  */
 function textValidator(parse: (input: string) => Parsed<string>, question: string) {
   return async (prompt: PromptValidatorContext<string>): Promise<boolean> => {
-    const parsed: Parsed<string> = prompt.recognized.succeeded ? parse(prompt.recognized.value ?? '') : { ok: false, reason: say.NOT_TEXT };
+    const answer = answerText(prompt);
+    const parsed: Parsed<string> = answer === undefined ? { ok: false, reason: say.NOT_TEXT } : parse(answer);
     if (parsed.ok) {
       prompt.recognized.value = parsed.value;
       return true;
@@ -221,6 +231,18 @@ function textValidator(parse: (input: string) => Parsed<string>, question: strin
     prompt.options.retryPrompt = `${parsed.reason}\n\n${question}`;
     return false;
   };
+}
+
+/**
+ * The text to judge. TextPrompt does not recognize an empty message, but the user did type (nothing):
+ * the parser's "please type ..." says more than "I can only read typed text". A message that carries
+ * only attachments has no answer at all.
+ */
+function answerText(prompt: PromptValidatorContext<string>): string | undefined {
+  if (prompt.recognized.succeeded) return prompt.recognized.value ?? '';
+  const activity = prompt.context.activity;
+  const hasAttachments = (activity.attachments?.length ?? 0) > 0;
+  return activity.type === ActivityTypes.Message && !hasAttachments && typeof activity.text === 'string' ? activity.text : undefined;
 }
 
 function explainTransient(failure: GorgiasFailure): string {

@@ -67,7 +67,7 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     nextSteps: () => [say.STATUS, say.DISCONNECT, say.HELP],
     logger,
   });
-  const bot = new GorgiasBot({ conversationState, connectDialog, credentials, profiles, logger });
+  const bot = new GorgiasBot({ conversationState, connectDialog, credentials, profiles, logger, botAppId: config.botFramework.MicrosoftAppId });
   const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
   const server = createServer({ adapter, bot, logger, maxBodyBytes: config.maxBodyBytes });
 

@@ -3,12 +3,12 @@
  * and answers the commands that need no dialog (connect, status, disconnect, help). State is read once
  * and written once per turn.
  */
-import { ActivityHandler, MessageFactory, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, MessageFactory, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
 import * as say from './messages/bot';
-import { GROUP_CONNECT_REFUSED } from './messages/connect';
+import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFUSED } from './messages/connect';
 import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
@@ -20,6 +20,8 @@ export interface BotDependencies {
   credentials: CredentialsSource;
   profiles: ProfileStore;
   logger: Logger;
+  /** MicrosoftAppId, for opening a one-to-one chat from a group (empty with the Emulator). */
+  botAppId?: string;
 }
 
 type Command = 'connect' | 'reconnect' | 'status' | 'disconnect' | 'help' | 'greeting';
@@ -107,7 +109,7 @@ export class GorgiasBot extends ActivityHandler {
       if (result.status !== DialogTurnStatus.empty) return;
     }
 
-    const command = commandIn(context.activity.text);
+    const command = commandIn(textWithoutBotMention(context.activity));
     switch (command) {
       case 'connect':
       case 'reconnect':
@@ -136,7 +138,8 @@ export class GorgiasBot extends ActivityHandler {
     }
     if (context.activity.conversation.isGroup) {
       // Others in the group would see the key: connecting happens only in a one-to-one chat.
-      await context.sendActivity(GROUP_CONNECT_REFUSED);
+      const invited = await this.inviteToOneToOneChat(context);
+      await context.sendActivity(invited ? `${GROUP_CONNECT_REFUSED}\n\n${GROUP_CONNECT_DM_SENT}` : GROUP_CONNECT_REFUSED);
       return;
     }
     if (!reconnect) {
@@ -148,6 +151,46 @@ export class GorgiasBot extends ActivityHandler {
     }
     const dc = await this.dialogs.createContext(context);
     await dc.beginDialog(CONNECT_DIALOG, {});
+  }
+
+  /**
+   * Opens a one-to-one chat with the member who asked, where the channel lets a bot do that (Teams).
+   * Returns whether the invitation was sent; a failure only means the group explanation stands alone.
+   */
+  private async inviteToOneToOneChat(context: TurnContext): Promise<boolean> {
+    const activity = context.activity;
+    if (activity.channelId !== 'msteams' || typeof activity.serviceUrl !== 'string' || !activity.recipient?.id) return false;
+    const tenantId = activity.conversation.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    let delivered = false;
+    try {
+      await context.adapter.createConversationAsync(
+        this.deps.botAppId ?? '',
+        activity.channelId,
+        activity.serviceUrl,
+        // undefined: the adapter's default audience (the Bot Framework) for this channel.
+        undefined as unknown as string,
+        {
+          isGroup: false,
+          bot: activity.recipient,
+          members: [{ id: activity.from.id, name: activity.from.name }],
+          tenantId,
+          channelData: tenantId ? { tenant: { id: tenantId } } : {},
+        },
+        async (privateContext) => {
+          // Caught here, not by the adapter's turn-error handler, so a failed send is never reported as sent.
+          try {
+            await privateContext.sendActivity(MessageFactory.suggestedActions([say.CONNECT], GROUP_CONNECT_PRIVATE_INVITE));
+            delivered = true;
+          } catch (error) {
+            this.deps.logger.warn({ event: 'group.private_message_failed', err: error }, 'could not send the one-to-one invitation');
+          }
+        },
+      );
+      return delivered;
+    } catch (error) {
+      this.deps.logger.warn({ event: 'group.private_chat_failed', err: error, channelId: activity.channelId }, 'could not open a one-to-one chat');
+      return false;
+    }
   }
 
   private async status(context: TurnContext): Promise<void> {
@@ -199,6 +242,24 @@ export class GorgiasBot extends ActivityHandler {
     if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
     return [say.CONNECT, say.HELP];
   }
+}
+
+/**
+ * The message text without the bot's own @mention: in Teams group chats a command arrives as
+ * `<at>Bot</at> connect`. Entities come from the caller, so malformed ones are skipped, not trusted.
+ */
+export function textWithoutBotMention(activity: Partial<Activity>): string | undefined {
+  const text = activity.text;
+  if (typeof text !== 'string' || !Array.isArray(activity.entities)) return text;
+  const botId = activity.recipient?.id;
+  let result = text;
+  for (const entity of activity.entities as unknown[]) {
+    const mention = entity as { type?: unknown; mentioned?: { id?: unknown }; text?: unknown } | null;
+    if (typeof mention?.type !== 'string' || mention.type.toLowerCase() !== 'mention') continue;
+    if (botId === undefined || mention.mentioned?.id !== botId) continue;
+    if (typeof mention.text === 'string' && mention.text !== '') result = result.replace(mention.text, ' ');
+  }
+  return result.trim();
 }
 
 function failureForUsers(credentials: Extract<TurnCredentials, { state: 'operator_unavailable' }>): string {

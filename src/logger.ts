@@ -30,6 +30,10 @@ export const REDACTED_PATHS = [
   'MicrosoftAppPassword',
   'connectionString',
   '*.connectionString',
+  'sealedKey',
+  '*.sealedKey',
+  'body',
+  '*.body',
 ];
 
 const BASIC_CREDENTIALS = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{6,}/g;
@@ -52,13 +56,28 @@ function scrub(text: string): string {
   return text.replace(BASIC_CREDENTIALS, '$1 [Redacted]');
 }
 
+/**
+ * restify (which logs through this logger, see server.ts) hands over whole request and response objects;
+ * their headers hold the Bot Framework token and their bodies the user's message. Keep the route only.
+ */
+function serializeRequest(request: unknown): Record<string, unknown> {
+  const candidate = request as { method?: unknown; url?: unknown } | null;
+  const url = typeof candidate?.url === 'string' ? candidate.url.split('?')[0] : undefined;
+  return { method: typeof candidate?.method === 'string' ? candidate.method : undefined, url };
+}
+
+function serializeResponse(response: unknown): Record<string, unknown> {
+  const statusCode = (response as { statusCode?: unknown } | null)?.statusCode;
+  return { statusCode: typeof statusCode === 'number' ? statusCode : undefined };
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
       name: 'gorgias-bot',
       level,
       redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      serializers: { err: serializeError, error: serializeError },
+      serializers: { err: serializeError, error: serializeError, req: serializeRequest, res: serializeResponse },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -26,9 +26,8 @@ export class ProfileStore {
   async load(context: TurnContext): Promise<ProfileLookup> {
     const stored = await this.accessor.get(context);
     if (stored === undefined) return { state: 'none' };
-    const ownerId = context.activity.from?.id;
     // Another member's profile does not exist as far as this user is concerned.
-    if (typeof stored === 'object' && stored !== null && (stored as StoredProfile).ownerId !== ownerId) return { state: 'none' };
+    if (belongsToSomeoneElse(stored, context)) return { state: 'none' };
     const opened = openProfile(this.box, stored);
     if (opened.state === 'unreadable') return opened;
     if (opened.resealed) await this.accessor.set(context, opened.resealed);
@@ -41,15 +40,25 @@ export class ProfileStore {
 
   async markNeedsReconnect(context: TurnContext): Promise<void> {
     const stored = await this.accessor.get(context);
-    if (stored) await this.accessor.set(context, { ...stored, needsReconnect: true });
+    if (stored && !belongsToSomeoneElse(stored, context)) await this.accessor.set(context, { ...stored, needsReconnect: true });
   }
 
-  /** Removes the whole stored profile, sealed key included: the next save of conversation state drops it. */
+  /**
+   * Removes the whole stored profile, sealed key included: the next save of conversation state drops it.
+   * An unreadable profile with no owner (an older format) goes too, so nothing undecryptable lingers.
+   */
   async remove(context: TurnContext): Promise<boolean> {
     const stored = await this.accessor.get(context);
     if (stored === undefined) return false;
-    if (stored.ownerId !== context.activity.from?.id) return false;
+    if (belongsToSomeoneElse(stored, context)) return false;
     await this.accessor.delete(context);
     return true;
   }
+}
+
+/** Stored values come from outside the process: only a string owner id that differs proves someone else owns it. */
+function belongsToSomeoneElse(stored: unknown, context: TurnContext): boolean {
+  if (typeof stored !== 'object' || stored === null) return false;
+  const ownerId = (stored as { ownerId?: unknown }).ownerId;
+  return typeof ownerId === 'string' && ownerId !== context.activity.from?.id;
 }

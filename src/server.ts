@@ -17,7 +17,10 @@ export interface ServerOptions {
 }
 
 export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptions): Server {
-  const server = restify.createServer({ name: BOT_NAME, handleUncaughtExceptions: false });
+  // restify logs through the bot's logger, so its lines get the same redaction and serializers (see logger.ts).
+  // restify 11 takes a pino logger; @types/restify still describes the bunyan one of older versions.
+  const restifyLog = logger.child({ component: 'restify' }) as unknown as restify.ServerOptions['log'];
+  const server = restify.createServer({ name: BOT_NAME, handleUncaughtExceptions: false, log: restifyLog });
   const startedAt = Date.now();
 
   server.get('/healthz', (_req: Request, res: Response, next: restify.Next) => {
@@ -28,13 +31,11 @@ export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptio
   server.post(
     '/api/messages',
     requireJson,
-    ...restify.plugins.bodyParser({ maxBodySize: maxBodyBytes, mapParams: false, mapFiles: false, rejectUnknown: true }),
+    // bodyReader alone, not bodyParser: restify's JSON parser puts the parser's message, which quotes the
+    // body, into its 400 answer and error.
+    restify.plugins.bodyReader({ maxBodySize: maxBodyBytes }),
+    parseActivity,
     async (req: Request, res: Response) => {
-      const problem = activityProblem(req.body);
-      if (problem) {
-        res.json(400, { error: problem });
-        return;
-      }
       const startedTurn = process.hrtime.bigint();
       try {
         await adapter.process(req, res, (context) => bot.run(context));
@@ -51,16 +52,20 @@ export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptio
     },
   );
 
-  // restify's own errors (413, 400 on bad JSON, 404, 405) carry only a code and a message: keep it that way.
+  // restify's own errors (413, 404, 405) carry only a code and a message: keep it that way, and log no message text.
   server.on('restifyError', (req: Request, res: Response, error: Error & { statusCode?: number }, callback: () => void) => {
-    logger.info({ event: 'http.rejected', method: req.method, path: req.path(), status: error.statusCode ?? res.statusCode }, error.message);
+    const status = error.statusCode ?? res.statusCode;
+    logger.info({ event: 'http.rejected', method: req.method, path: req.path(), status, reason: error.name }, `request rejected with ${status}`);
     callback();
   });
 
   return server;
 }
 
-/** Anything but JSON is refused before it is read, with 415. */
+/**
+ * Anything but JSON is refused before it is read, with 415. So is a compressed body: restify counts the
+ * compressed bytes against the size limit, so a small gzip bomb would be inflated in memory.
+ */
 function requireJson(req: Request, res: Response, next: restify.Next): void {
   const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) {
@@ -68,21 +73,53 @@ function requireJson(req: Request, res: Response, next: restify.Next): void {
     next(false);
     return;
   }
+  const encoding = (req.header('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    res.json(415, { error: 'Content-Encoding is not supported: send the body uncompressed' });
+    next(false);
+    return;
+  }
   next();
 }
 
-/** The minimum an activity needs before the adapter may see it; the adapter validates the rest. */
+/** Parses the body as JSON and checks the minimum an activity needs before the adapter may see it. */
+function parseActivity(req: Request, res: Response, next: restify.Next): void {
+  const raw: unknown = req.body;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+  let body: unknown;
+  try {
+    body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    res.json(400, { error: 'the body is not valid JSON' });
+    next(false);
+    return;
+  }
+  const problem = activityProblem(body);
+  if (problem) {
+    res.json(400, { error: problem });
+    next(false);
+    return;
+  }
+  req.body = body;
+  next();
+}
+
+/** The adapter validates little, and the bot reads these fields on every turn. */
 function activityProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be a JSON object (an activity)';
   const activity = body as Record<string, unknown>;
   if (typeof activity.type !== 'string' || activity.type === '') return 'the activity has no type';
+  if (typeof activity.channelId !== 'string' || activity.channelId === '') return 'the activity has no channelId';
   for (const field of ['conversation', 'from'] as const) {
     const value = activity[field];
-    if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') {
+    if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string' || (value as { id: string }).id === '') {
       return `the activity has no ${field}.id`;
     }
   }
-  if (activity.text !== undefined && typeof activity.text !== 'string') return 'the activity text must be a string';
+  if (activity.text !== undefined && activity.text !== null && typeof activity.text !== 'string') return 'the activity text must be a string';
+  if (activity.entities !== undefined && !Array.isArray(activity.entities)) return 'the activity entities must be a list';
+  if (activity.attachments !== undefined && !Array.isArray(activity.attachments)) return 'the activity attachments must be a list';
+  if (activity.membersAdded !== undefined && !Array.isArray(activity.membersAdded)) return 'the activity membersAdded must be a list';
   if (typeof activity.serviceUrl !== 'string') return 'the activity has no serviceUrl';
   return undefined;
 }

@@ -1,8 +1,23 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponseHeaders, type RawAxiosResponseHeaders } from 'axios';
+import {
+  isValidId,
+  parseCustomer,
+  parseList,
+  parseTicketDetail,
+  parseTicketSummary,
+  sameEmail,
+  type Customer,
+  type TicketDetail,
+  type TicketOrder,
+  type TicketPage,
+  type TicketStatusChange,
+  type TicketSummary,
+} from './models';
+import { AccountRateLimiter, GORGIAS_API_KEY_BUDGET, type RateBudget } from './rateLimiter';
 import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types';
-import { buildGorgiasUrl, isValidSubdomain, validateUrlTemplate } from './urls';
+import { apiPath, buildGorgiasUrl, isValidSubdomain, validateUrlTemplate } from './urls';
 
 export interface GorgiasClientOptions {
   /** e.g. `https://{subdomain}.gorgias.com`; see validateUrlTemplate. */
@@ -14,6 +29,60 @@ export interface GorgiasClientOptions {
   userAgent: string;
   /** Defaults to 1 MiB; larger (decompressed) bodies are refused as `too_large`. */
   maxResponseBytes?: number;
+  /**
+   * Requests allowed per account (subdomain) and window; defaults to Gorgias's API-key limit of 40
+   * per 20 000 ms. Calls beyond it wait in a queue shared by every conversation using this client.
+   */
+  rateLimit?: RateBudget;
+  /**
+   * A call whose expected wait in that queue is longer than this fails at once as `rate_limited`
+   * (with the expected wait as `retryAfterSeconds`) instead of keeping the user waiting. Default 30 000.
+   */
+  maxQueueWaitMs?: number;
+  /** Waits longer than this are reported through `CallOptions.onQueued`. Default 2 000. */
+  busyNoticeMs?: number;
+  /**
+   * A read (GET) answered 429 with a Retry-After of at most this many seconds is retried once after
+   * waiting that long. Writes are never retried. Default 5; 0 turns the retry off.
+   */
+  maxAutoRetryAfterSeconds?: number;
+}
+
+/** Per-call options; every public method takes them as its last, optional argument. */
+export interface CallOptions {
+  /**
+   * Called at most once per call, with the expected wait in milliseconds, when the call has to wait
+   * longer than `busyNoticeMs` (for the account's rate budget, or before retrying after a 429), so
+   * the bot can tell the user it is busy. Errors thrown (or rejected) by the callback are ignored.
+   */
+  onQueued?: (waitMs: number) => void;
+}
+
+export interface ListTicketsOptions {
+  /** 1 to 100; default 5. */
+  limit?: number;
+  /** `nextCursor` from the previous page. */
+  cursor?: string;
+  /** Default `updated_datetime:desc` (most recently updated first). */
+  orderBy?: TicketOrder;
+}
+
+export interface NewTicket {
+  customerEmail: string;
+  subject: string;
+  /** The customer's first message, as plain text. */
+  message: string;
+}
+
+export interface NewCustomer {
+  name: string;
+  email: string;
+}
+
+/** The answer to a successful delete or tag call: what was acted on. */
+export interface TicketTagsAdded {
+  ticketId: number;
+  tags: string[];
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -27,6 +96,7 @@ interface RequestOptions<T> {
   /** Returns the value, or undefined when the JSON does not have the expected shape. */
   parse: (json: unknown) => T | undefined;
   notFoundMeans: NotFoundMeaning;
+  call?: CallOptions;
 }
 
 const DEFAULT_AUTH_CHECK_PATH = '/api/account';
@@ -35,6 +105,15 @@ const DEFAULT_RETRY_AFTER_SECONDS = 20;
 const MIN_RETRY_AFTER_SECONDS = 1;
 const MAX_RETRY_AFTER_SECONDS = 3600;
 const MAX_MESSAGE_LENGTH = 200;
+const DEFAULT_MAX_QUEUE_WAIT_MS = 30_000;
+const DEFAULT_BUSY_NOTICE_MS = 2_000;
+const DEFAULT_MAX_AUTO_RETRY_AFTER_SECONDS = 5;
+const DEFAULT_TICKET_PAGE_SIZE = 5;
+const MAX_PAGE_SIZE = 100;
+/** Gorgias cursors are short opaque tokens; a longer one did not come from Gorgias. */
+const MAX_CURSOR_LENGTH = 1024;
+/** Gorgias limits tag names to 256 characters. */
+const MAX_TAG_LENGTH = 256;
 
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED', 'ABORT_ERR', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -46,6 +125,15 @@ export function userAgentFor(name: string, version: string): string {
 
 function fail<T>(failure: GorgiasFailure): GorgiasResult<T> {
   return { ok: false, failure };
+}
+
+/** A call refused before anything was sent; status 0 means "never sent". */
+function invalidInput<T>(message: string): GorgiasResult<T> {
+  return fail({ kind: 'rejected', status: 0, message });
+}
+
+function isBlank(value: string): boolean {
+  return value.trim() === '';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -138,6 +226,12 @@ export class GorgiasClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly axiosInstance: AxiosInstance;
+  private readonly rateLimiter: AccountRateLimiter;
+  private readonly maxQueueWaitMs: number;
+  private readonly busyNoticeMs: number;
+  private readonly maxAutoRetryAfterSeconds: number;
+  /** Wakes calls sleeping before a retry, so close() does not leave them (or their timers) behind. */
+  private readonly sleepers = new Set<() => void>();
   private closed = false;
 
   constructor(options: GorgiasClientOptions) {
@@ -154,6 +248,19 @@ export class GorgiasClient {
     if (!/^[\x20-\x7e]+$/.test(options.userAgent)) {
       throw new Error('userAgent must be printable ASCII.');
     }
+    const nonNegative = (value: number | undefined, fallback: number, name: string): number => {
+      const chosen = value ?? fallback;
+      if (!Number.isFinite(chosen) || chosen < 0) throw new Error(`${name} must be a non-negative number.`);
+      return chosen;
+    };
+    this.maxQueueWaitMs = nonNegative(options.maxQueueWaitMs, DEFAULT_MAX_QUEUE_WAIT_MS, 'maxQueueWaitMs');
+    this.busyNoticeMs = nonNegative(options.busyNoticeMs, DEFAULT_BUSY_NOTICE_MS, 'busyNoticeMs');
+    this.maxAutoRetryAfterSeconds = nonNegative(
+      options.maxAutoRetryAfterSeconds,
+      DEFAULT_MAX_AUTO_RETRY_AFTER_SECONDS,
+      'maxAutoRetryAfterSeconds',
+    );
+    this.rateLimiter = new AccountRateLimiter({ budget: options.rateLimit ?? GORGIAS_API_KEY_BUDGET });
     const authCheckPath = options.authCheckPath ?? DEFAULT_AUTH_CHECK_PATH;
     // Building once with a sample subdomain proves the path is acceptable before any real call.
     buildGorgiasUrl(options.urlTemplate, 'example', authCheckPath);
@@ -181,18 +288,170 @@ export class GorgiasClient {
   }
 
   /** Checks the email and key against the account; the usual first call after a user pastes them. */
-  verifyAccount(creds: GorgiasCredentials): Promise<GorgiasResult<GorgiasAccount>> {
-    return this.request(creds, 'GET', this.authCheckPath, { parse: parseAccount, notFoundMeans: 'no_account' });
+  verifyAccount(creds: GorgiasCredentials, call?: CallOptions): Promise<GorgiasResult<GorgiasAccount>> {
+    return this.request(creds, 'GET', this.authCheckPath, { parse: parseAccount, notFoundMeans: 'no_account', call });
   }
 
-  /** Releases pooled sockets. Later calls fail as `unavailable` without touching the network. */
+  /** `GET /api/tickets`: one page of tickets, most recently updated first unless `orderBy` says otherwise. */
+  listTickets(creds: GorgiasCredentials, options: ListTicketsOptions = {}, call?: CallOptions): Promise<GorgiasResult<TicketPage>> {
+    const { cursor } = options;
+    if (cursor !== undefined && !isPlausibleCursor(cursor)) return Promise.resolve(invalidInput('That page marker is not valid.'));
+    return this.request(creds, 'GET', apiPath('tickets'), {
+      query: { limit: pageSize(options.limit), order_by: options.orderBy ?? 'updated_datetime:desc', cursor },
+      parse: parseTicketPage,
+      notFoundMeans: 'not_found',
+      call,
+    });
+  }
+
+  /** `GET /api/tickets/{id}`: the full ticket, with its last message. */
+  getTicket(creds: GorgiasCredentials, id: number, call?: CallOptions): Promise<GorgiasResult<TicketDetail>> {
+    if (!isValidId(id)) return Promise.resolve(invalidTicketId());
+    return this.request(creds, 'GET', apiPath('tickets', id), { parse: parseTicketDetail, notFoundMeans: 'not_found', call });
+  }
+
+  /**
+   * `POST /api/tickets`: a ticket opened by the customer, with their first message. Never retried:
+   * after a timeout or a 5xx the ticket may exist, and a `bad_response` means it probably does.
+   */
+  createTicket(creds: GorgiasCredentials, ticket: NewTicket, call?: CallOptions): Promise<GorgiasResult<TicketDetail>> {
+    if (isBlank(ticket.customerEmail) || isBlank(ticket.subject) || isBlank(ticket.message)) {
+      return Promise.resolve(invalidInput('A new ticket needs the customer email, a subject and a message.'));
+    }
+    const customerEmail = ticket.customerEmail.trim();
+    const body = {
+      channel: 'api',
+      via: 'api',
+      from_agent: false,
+      subject: ticket.subject.trim(),
+      customer: { email: customerEmail },
+      messages: [
+        {
+          channel: 'api',
+          via: 'api',
+          from_agent: false,
+          sender: { email: customerEmail },
+          body_text: ticket.message,
+        },
+      ],
+    };
+    return this.request(creds, 'POST', apiPath('tickets'), { body, parse: parseTicketDetail, notFoundMeans: 'not_found', call });
+  }
+
+  /**
+   * `PUT /api/tickets/{id}` with only the status. The answer is the updated ticket; when Gorgias
+   * sends none the status code alone says it worked, so the requested status is reported.
+   */
+  setTicketStatus(
+    creds: GorgiasCredentials,
+    id: number,
+    status: TicketStatusChange,
+    call?: CallOptions,
+  ): Promise<GorgiasResult<TicketDetail>> {
+    if (!isValidId(id)) return Promise.resolve(invalidTicketId());
+    if (status !== 'open' && status !== 'closed') return Promise.resolve(invalidInput('A ticket can only be opened or closed.'));
+    return this.request(creds, 'PUT', apiPath('tickets', id), {
+      body: { status },
+      parse: (json) => parseTicketDetail(json) ?? { id, status, tags: [] },
+      notFoundMeans: 'not_found',
+      call,
+    });
+  }
+
+  /** `POST /api/tickets/{id}/tags` with `names`: adds the tags (Gorgias creates unknown ones), keeps the others. */
+  addTicketTags(creds: GorgiasCredentials, id: number, tags: string[], call?: CallOptions): Promise<GorgiasResult<TicketTagsAdded>> {
+    if (!isValidId(id)) return Promise.resolve(invalidTicketId());
+    const names = [...new Set(tags.map((tag) => tag.trim()))];
+    if (names.length === 0 || names.some((name) => name === '' || name.length > MAX_TAG_LENGTH)) {
+      return Promise.resolve(invalidInput(`A tag needs a name of 1 to ${MAX_TAG_LENGTH} characters.`));
+    }
+    return this.request(creds, 'POST', apiPath('tickets', id, 'tags'), {
+      body: { names },
+      // Gorgias answers 201 without a body.
+      parse: () => ({ ticketId: id, tags: names }),
+      notFoundMeans: 'not_found',
+      call,
+    });
+  }
+
+  /** `DELETE /api/tickets/{id}`. */
+  deleteTicket(creds: GorgiasCredentials, id: number, call?: CallOptions): Promise<GorgiasResult<{ id: number }>> {
+    if (!isValidId(id)) return Promise.resolve(invalidTicketId());
+    return this.request(creds, 'DELETE', apiPath('tickets', id), { parse: () => ({ id }), notFoundMeans: 'not_found', call });
+  }
+
+  /**
+   * `GET /api/customers?email=`: the customer with that email, or undefined. Only a customer whose
+   * email really matches is returned, so a filter Gorgias ignored can never show someone else.
+   */
+  findCustomerByEmail(creds: GorgiasCredentials, email: string, call?: CallOptions): Promise<GorgiasResult<Customer | undefined>> {
+    if (isBlank(email)) return Promise.resolve(invalidInput('Finding a customer needs an email address.'));
+    const wanted = email.trim();
+    return this.request(creds, 'GET', apiPath('customers'), {
+      query: { email: wanted, limit: 10 },
+      parse: (json) => {
+        const list = parseList(json, parseCustomer);
+        // `{ found }` because undefined is how a parser says "wrong shape".
+        return list === undefined ? undefined : { found: list.items.find((customer) => sameEmail(customer.email, wanted)) };
+      },
+      notFoundMeans: 'not_found',
+      call,
+    }).then((result) => (result.ok ? { ok: true, value: result.value.found } : result));
+  }
+
+  /**
+   * `GET /api/tickets?customer_id=`: the customer's most recently updated tickets. Tickets that
+   * name another customer are dropped, for the same reason as in findCustomerByEmail.
+   */
+  listCustomerTickets(
+    creds: GorgiasCredentials,
+    customerId: number,
+    limit: number = DEFAULT_TICKET_PAGE_SIZE,
+    call?: CallOptions,
+  ): Promise<GorgiasResult<TicketPage>> {
+    if (!isValidId(customerId)) return Promise.resolve(invalidInput('A customer id must be a positive whole number.'));
+    return this.request(creds, 'GET', apiPath('tickets'), {
+      query: { customer_id: customerId, limit: pageSize(limit), order_by: 'updated_datetime:desc' },
+      parse: (json) => {
+        const page = parseTicketPage(json);
+        if (page === undefined) return undefined;
+        const tickets = page.tickets.filter((ticket) => ticket.customer?.id === customerId);
+        return page.nextCursor === undefined ? { tickets } : { tickets, nextCursor: page.nextCursor };
+      },
+      notFoundMeans: 'not_found',
+      call,
+    });
+  }
+
+  /**
+   * `POST /api/customers`. An email Gorgias already knows fails as `rejected` with status 409 (see
+   * isConflict); find that customer with findCustomerByEmail.
+   */
+  createCustomer(creds: GorgiasCredentials, customer: NewCustomer, call?: CallOptions): Promise<GorgiasResult<Customer>> {
+    if (isBlank(customer.name) || isBlank(customer.email)) {
+      return Promise.resolve(invalidInput('A new customer needs a name and an email address.'));
+    }
+    return this.request(creds, 'POST', apiPath('customers'), {
+      body: { name: customer.name.trim(), email: customer.email.trim() },
+      parse: parseCustomer,
+      notFoundMeans: 'not_found',
+      call,
+    });
+  }
+
+  /** Releases pooled sockets. Later calls, and calls still queued, fail as `unavailable` without touching the network. */
   close(): void {
     this.closed = true;
+    this.rateLimiter.close();
+    for (const wake of [...this.sleepers]) wake();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
 
-  // Will be used by the ticket and customer calls; kept generic so each call is a parser and a path.
+  /**
+   * Every call goes through here: the account's rate budget, then the HTTP exchange, then (for a
+   * read answered 429 with a short Retry-After) one retry. Never throws.
+   */
   private async request<T>(
     creds: GorgiasCredentials,
     method: HttpMethod,
@@ -210,6 +469,57 @@ export class GorgiasClient {
       return fail({ kind: 'rejected', status: 0, message: 'The request could not be built.' });
     }
 
+    let busyNoticeSent = false;
+    const onQueued = options.call?.onQueued;
+    const noticeBusy = (waitMs: number): void => {
+      if (busyNoticeSent || onQueued === undefined) return;
+      busyNoticeSent = true;
+      onQueued(waitMs);
+    };
+
+    const first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
+    if (!first.fromServer || first.result.ok || first.result.failure.kind !== 'rate_limited') return first.result;
+    const retryAfterSeconds = first.result.failure.retryAfterSeconds;
+    // A write that got a 429 was not performed, but retrying writes is never our call to make.
+    if (method !== 'GET' || retryAfterSeconds > this.maxAutoRetryAfterSeconds) return first.result;
+
+    const waitMs = retryAfterSeconds * 1000;
+    if (waitMs > this.busyNoticeMs) notifySafely(noticeBusy, waitMs);
+    await this.sleep(waitMs);
+    if (this.closed) return fail({ kind: 'unavailable', reason: 'connection' });
+    return (await this.sendWithinBudget(creds, method, url, options, noticeBusy)).result;
+  }
+
+  /** One HTTP exchange inside a rate-budget slot. `fromServer` is false when the queue refused the call. */
+  private async sendWithinBudget<T>(
+    creds: GorgiasCredentials,
+    method: HttpMethod,
+    url: string,
+    options: RequestOptions<T>,
+    noticeBusy: (waitMs: number) => void,
+  ): Promise<{ result: GorgiasResult<T>; fromServer: boolean }> {
+    const slot = await this.rateLimiter.acquire(creds.subdomain, {
+      maxWaitMs: this.maxQueueWaitMs,
+      longWaitMs: this.busyNoticeMs,
+      onLongWait: noticeBusy,
+    });
+    if (!slot.ok) {
+      const result: GorgiasResult<T> =
+        slot.reason === 'closed'
+          ? fail({ kind: 'unavailable', reason: 'connection' })
+          : fail({ kind: 'rate_limited', status: 429, retryAfterSeconds: Math.max(1, Math.ceil(slot.estimatedWaitMs / 1000)) });
+      return { result, fromServer: false };
+    }
+    try {
+      return { result: await this.send(creds, method, url, options), fromServer: true };
+    } finally {
+      slot.release();
+    }
+  }
+
+  private async send<T>(creds: GorgiasCredentials, method: HttpMethod, url: string, options: RequestOptions<T>): Promise<GorgiasResult<T>> {
+    // Checked again: the call may have waited in the queue while the client was closed.
+    if (this.closed) return fail({ kind: 'unavailable', reason: 'connection' });
     const basicToken = Buffer.from(`${creds.email}:${creds.apiKey}`, 'utf8').toString('base64');
     const headers: Record<string, string> = {
       Accept: 'application/json',
@@ -241,6 +551,53 @@ export class GorgiasClient {
       basicToken,
     ]);
   }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+/** True for the failure of creating something Gorgias already has (a customer's email: 409). */
+export function isConflict(failure: GorgiasFailure): boolean {
+  return failure.kind === 'rejected' && failure.status === 409;
+}
+
+/** Calls a caller's callback without letting it break the call (see CallOptions.onQueued). */
+function notifySafely(callback: (waitMs: number) => void, waitMs: number): void {
+  try {
+    const returned: unknown = callback(waitMs);
+    if (returned instanceof Promise) returned.catch(() => undefined);
+  } catch {
+    // Telling the user about the wait is a courtesy; the call goes on.
+  }
+}
+
+function invalidTicketId<T>(): GorgiasResult<T> {
+  return invalidInput('A ticket id must be a positive whole number.');
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_TICKET_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(limit)));
+}
+
+/** Cursors come back to us from card buttons, which a user can forge: keep them short and printable. */
+function isPlausibleCursor(cursor: string): boolean {
+  return cursor !== '' && cursor.length <= MAX_CURSOR_LENGTH && /^[\x21-\x7e]+$/.test(cursor);
+}
+
+function parseTicketPage(json: unknown): TicketPage | undefined {
+  const list = parseList<TicketSummary>(json, parseTicketSummary);
+  if (list === undefined) return undefined;
+  return list.nextCursor === undefined ? { tickets: list.items } : { tickets: list.items, nextCursor: list.nextCursor };
 }
 
 function classifyResponse<T>(

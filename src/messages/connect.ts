@@ -15,8 +15,8 @@ export const ASK_API_KEY =
   "I'll check it with Gorgias and keep it encrypted; I never show it back to you.";
 
 export const HELP_SUBDOMAIN =
-  'Your subdomain is the name in your Gorgias address: if you open Gorgias at https://acme.gorgias.com, type **acme**. ' +
-  'You can also paste the whole address.';
+  "Your subdomain is the first part of the address in your browser's address bar while Gorgias is open: " +
+  'if it shows https://acme.gorgias.com, type **acme**. You can also paste the whole address.';
 
 export const HELP_EMAIL =
   'Type the email address you use to log in to Gorgias. In Gorgias it is also shown under **Your Profile → REST API → Username**.';
@@ -44,7 +44,7 @@ export function subdomainIsFine(subdomain: string): string {
 
 export function forbidden(email: string): string {
   return (
-    `Gorgias accepted the key, but the user **${email}** isn't allowed to read the account. ` +
+    `Gorgias accepted the key, but the user **${email}** doesn't have permission to read the account. ` +
     'Ask your Gorgias admin for access, or use the email and API key of a user who has it.'
   );
 }
@@ -103,3 +103,7 @@ export const GROUP_CONNECT_REFUSED =
   "I don't ask for API keys in group conversations, where others could see them. Please open a one-to-one chat with me and type **connect** there.";
 
 export const GROUP_CONNECT_DM_SENT = "I've sent you a private message to connect your account there.";
+
+/** The first message of the one-to-one chat the bot opens when someone asked to connect in a group. */
+export const GROUP_CONNECT_PRIVATE_INVITE =
+  'You asked me to connect your Gorgias account in a group conversation. This chat is just between us: type **connect** here to do it.';

@@ -18,6 +18,7 @@ const REASONS = {
   empty: `Please paste your Gorgias REST API key. ${WHERE_TO_FIND}`,
   tooShort: `That is too short to be a Gorgias API key (they are at least ${MIN_KEY_LENGTH} characters); please copy the whole key again. ${WHERE_TO_FIND}`,
   tooLong: `That is too long to be a Gorgias API key (they are at most ${MAX_KEY_LENGTH} characters); please copy just the key. ${WHERE_TO_FIND}`,
+  notAscii: `A Gorgias API key is made of plain letters, digits and punctuation; that looks like something else. Please copy the key again. ${WHERE_TO_FIND}`,
   spaceOrInvisible: `An API key can't contain spaces, line breaks or invisible characters; please copy the key again and paste only the key. ${WHERE_TO_FIND}`,
 } as const;
 
@@ -32,5 +33,8 @@ export function parseApiKey(input: string): Parsed<string> {
   if (key.length > MAX_KEY_LENGTH) return refuse(REASONS.tooLong);
   if (findHiddenCharacter(key) !== undefined) return refuse(REASONS.spaceOrInvisible);
   if (key.length < MIN_KEY_LENGTH) return refuse(REASONS.tooShort);
+  // The key travels in an HTTP Basic header, which carries only printable ASCII reliably; anything else
+  // cannot be a key, and refusing it here spares a Gorgias call and a counted failed attempt.
+  if (!/^[\x21-\x7e]+$/.test(key)) return refuse(REASONS.notAscii);
   return { ok: true, value: key };
 }

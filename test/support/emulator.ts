@@ -21,12 +21,32 @@ export class ChannelRecorder {
   private server?: http.Server;
   /** Answer DELETE with this status (the Emulator accepts deletes; some channels refuse them). */
   deleteStatus = 200;
+  /** Answer this many of the next activity POSTs with 403, as a channel that refuses the bot would (4xx: the SDK does not retry). */
+  failingPosts = 0;
+  /** Bodies of `POST /v3/conversations` (a bot opening a conversation, e.g. a Teams one-to-one chat). */
+  readonly createdConversations: { id: string; parameters: Record<string, unknown> }[] = [];
+  /** Answer `POST /v3/conversations` with this status. */
+  createConversationStatus = 200;
+  /**
+   * Called with each recorded call; when it returns a promise, the answer waits for it. Holds a bot's
+   * turn in the middle (after it read its state, before it writes it) to stage a race deterministically.
+   */
+  holdCall?: (call: ChannelCall) => Promise<void> | undefined;
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/v3/conversations') {
+          const id = `created-${randomUUID()}`;
+          const ok = this.createConversationStatus < 300;
+          if (ok) this.createdConversations.push({ id, parameters: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          res.statusCode = this.createConversationStatus;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(ok ? { id } : { error: { code: 'Forbidden', message: 'not allowed' } }));
+          return;
+        }
         const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
         if (!match) {
           res.statusCode = 404;
@@ -34,19 +54,33 @@ export class ChannelRecorder {
           return;
         }
         const body = Buffer.concat(chunks).toString('utf8');
-        this.calls.push({
+        const call: ChannelCall = {
           method: req.method ?? 'GET',
           conversationId: decodeURIComponent(match[1]),
           activityId: match[2] ? decodeURIComponent(match[2]) : undefined,
           activity: body ? (JSON.parse(body) as Record<string, unknown>) : undefined,
-        });
-        // Not chained: restify patches http.ServerResponse, and its writeHead does not return the response.
-        res.statusCode = req.method === 'DELETE' ? this.deleteStatus : 200;
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ id: randomUUID() }));
+        };
+        this.calls.push(call);
+        const hold = this.holdCall?.(call);
+        if (hold) {
+          void hold.then(() => this.answerActivityCall(req, res));
+          return;
+        }
+        this.answerActivityCall(req, res);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  private answerActivityCall(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // Not chained: restify patches http.ServerResponse, and its writeHead does not return the response.
+    res.statusCode = req.method === 'DELETE' ? this.deleteStatus : 200;
+    if (req.method === 'POST' && this.failingPosts > 0) {
+      this.failingPosts -= 1;
+      res.statusCode = 403;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ id: randomUUID() }));
   }
 
   get serviceUrl(): string {
@@ -81,10 +115,16 @@ export class EmulatorConversation {
   readonly bot = { id: 'bot-id', name: 'Bot', role: 'bot' };
 
   constructor(
-    private readonly botUrl: string,
+    /** Where turns are POSTed; may be pointed at another instance of the bot between turns. */
+    public botUrl: string,
     private readonly channel: ChannelRecorder,
     private readonly extra: { isGroup?: boolean; channelId?: string } = {},
   ) {}
+
+  /** The same conversation and user, sent to another bot instance (after a restart, or behind a load balancer). */
+  via(botUrl: string): EmulatorConversation {
+    return Object.assign(Object.create(EmulatorConversation.prototype) as EmulatorConversation, this, { botUrl });
+  }
 
   conversationUpdate(): Promise<TurnReply> {
     return this.post({ type: 'conversationUpdate', membersAdded: [this.bot, this.user] });

@@ -5,8 +5,14 @@
  * template `http://127.0.0.1:<port>/{subdomain}`. Each tenant answers like Gorgias does: an HTML
  * 404 for an unknown subdomain, a JSON 401 for bad Basic credentials, JSON for the routes in
  * ROUTES. Behaviours set per subdomain override all of that to simulate outages and oddities.
+ *
+ * Each tenant also holds tickets (with messages and tags) and customers, seeded with addTicket and
+ * addCustomer and changed by the ticket and customer routes, with Gorgias's cursor pagination.
+ * setRateLimit makes a tenant answer 429 beyond a budget, as Gorgias does; every request records
+ * when it arrived (`receivedAt`), so tests can measure the rate a client really sends at.
  */
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeUser {
@@ -50,12 +56,66 @@ export interface RecordedRequest {
   /** The first path segment, or '' when there is none. */
   subdomain: string;
   body: string;
+  /** performance.now() when the whole request had arrived (the clock the client's rate limiter uses). */
+  receivedAt: number;
+  /** True when the tenant's rate limit answered this request with a 429. */
+  rateLimited: boolean;
 }
 
 export interface FakeTenant {
   subdomain: string;
   users: FakeUser[];
   account: Record<string, unknown>;
+  /** Gorgias-shaped ticket JSON by id, with `messages`; routes answer with copies. */
+  tickets: Map<number, Record<string, unknown>>;
+  /** Gorgias-shaped customer JSON by id. */
+  customers: Map<number, Record<string, unknown>>;
+  /** Tag ids by name, created as tickets are tagged. */
+  tagIds: Map<string, number>;
+  nextId: number;
+  /** The tenant's own clock for created/updated times: a minute later at every change. */
+  clockMs: number;
+}
+
+export interface FakeCustomerSeed {
+  id?: number;
+  email?: string;
+  name?: string | null;
+  firstname?: string;
+  lastname?: string;
+  /** Merged over the built JSON last, to simulate odd or extra fields. */
+  raw?: Record<string, unknown>;
+}
+
+export interface FakeMessageSeed {
+  text: string;
+  fromAgent?: boolean;
+  senderEmail?: string;
+  channel?: string;
+  createdDatetime?: string;
+}
+
+export interface FakeTicketSeed {
+  id?: number;
+  subject?: string;
+  status?: string;
+  channel?: string;
+  via?: string;
+  /** Linked to the tenant's customer with that email, which is created when missing. */
+  customer?: { email: string; name?: string };
+  assignee?: { id?: number; email: string; name?: string };
+  assigneeTeam?: string;
+  tags?: string[];
+  messages?: FakeMessageSeed[];
+  createdDatetime?: string;
+  updatedDatetime?: string;
+  /** Merged over the built JSON last, to simulate odd or extra fields. */
+  raw?: Record<string, unknown>;
+}
+
+export interface FakeRateLimit {
+  max: number;
+  windowMs: number;
 }
 
 export interface RouteContext {
@@ -85,7 +145,337 @@ export function htmlPage(status: number, title: string): FakeReply {
   };
 }
 
-const ROUTES: FakeRoute[] = [{ method: 'GET', pattern: '/api/account', handle: ({ tenant }) => jsonReply(200, tenant.account) }];
+const NOT_FOUND = (): FakeReply => jsonReply(404, { error: { msg: 'Resource not found.' } });
+const BAD_REQUEST = (msg: string): FakeReply => jsonReply(400, { error: { msg } });
+const FAKE_EPOCH_MS = Date.parse('2025-01-01T00:00:00Z');
+const DEFAULT_PAGE_SIZE = 30;
+const MAX_PAGE_SIZE = 100;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Gorgias's datetime format: microseconds and an explicit offset. */
+function gorgiasDatetime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}
+
+function tick(tenant: FakeTenant): string {
+  tenant.clockMs += 60_000;
+  return gorgiasDatetime(tenant.clockMs);
+}
+
+function newId(tenant: FakeTenant): number {
+  tenant.nextId += 1;
+  return tenant.nextId;
+}
+
+function readBody(request: RecordedRequest): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(request.body);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function routeId(params: Record<string, string>): number | undefined {
+  return /^\d{1,15}$/.test(params.id) ? Number(params.id) : undefined;
+}
+
+function sameEmail(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+}
+
+function findCustomerByEmail(tenant: FakeTenant, email: string): Record<string, unknown> | undefined {
+  return [...tenant.customers.values()].find((customer) => sameEmail(customer.email, email));
+}
+
+function createCustomer(tenant: FakeTenant, seed: FakeCustomerSeed): Record<string, unknown> {
+  const id = seed.id ?? newId(tenant);
+  tenant.nextId = Math.max(tenant.nextId, id);
+  const now = tick(tenant);
+  const customer: Record<string, unknown> = {
+    id,
+    email: seed.email ?? null,
+    name: seed.name ?? null,
+    firstname: seed.firstname ?? '',
+    lastname: seed.lastname ?? '',
+    channels: seed.email === undefined ? [] : [{ type: 'email', address: seed.email, preferred: true }],
+    external_id: null,
+    created_datetime: now,
+    updated_datetime: now,
+    ...seed.raw,
+  };
+  tenant.customers.set(id, customer);
+  return customer;
+}
+
+function customerOrCreate(tenant: FakeTenant, email: string, name?: string): Record<string, unknown> {
+  return findCustomerByEmail(tenant, email) ?? createCustomer(tenant, { email, name });
+}
+
+/** What a ticket embeds about its customer. */
+function customerRef(customer: Record<string, unknown>): Record<string, unknown> {
+  const { id, email, name, firstname, lastname } = customer;
+  return { id, email, name, firstname, lastname };
+}
+
+function tagId(tenant: FakeTenant, name: string): number {
+  let id = tenant.tagIds.get(name);
+  if (id === undefined) {
+    id = newId(tenant);
+    tenant.tagIds.set(name, id);
+  }
+  return id;
+}
+
+function tagNames(ticket: Record<string, unknown>): string[] {
+  return Array.isArray(ticket.tags) ? ticket.tags.filter(isRecord).map((tag) => String(tag.name)) : [];
+}
+
+function messageJson(tenant: FakeTenant, ticketId: number, seed: FakeMessageSeed, sender: Record<string, unknown>): Record<string, unknown> {
+  const id = newId(tenant);
+  const channel = seed.channel ?? 'email';
+  return {
+    id,
+    ticket_id: ticketId,
+    channel,
+    via: channel,
+    from_agent: seed.fromAgent ?? false,
+    sender,
+    body_text: seed.text,
+    body_html: `<div>${seed.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</div>`,
+    created_datetime: seed.createdDatetime ?? tick(tenant),
+    uri: `/api/tickets/${ticketId}/messages/${id}/`,
+  };
+}
+
+function createTicket(tenant: FakeTenant, seed: FakeTicketSeed): Record<string, unknown> {
+  const id = seed.id ?? newId(tenant);
+  tenant.nextId = Math.max(tenant.nextId, id);
+  const customer = seed.customer === undefined ? undefined : customerOrCreate(tenant, seed.customer.email, seed.customer.name);
+  const createdDatetime = seed.createdDatetime ?? tick(tenant);
+  const messages = (seed.messages ?? []).map((message) => {
+    const senderEmail = message.senderEmail ?? (message.fromAgent ? seed.assignee?.email : seed.customer?.email);
+    return messageJson(tenant, id, message, senderEmail === undefined ? {} : { email: senderEmail });
+  });
+  const ticket: Record<string, unknown> = {
+    id,
+    uri: `/api/tickets/${id}/`,
+    subject: seed.subject ?? null,
+    status: seed.status ?? 'open',
+    channel: seed.channel ?? 'email',
+    via: seed.via ?? seed.channel ?? 'email',
+    priority: 'normal',
+    customer: customer === undefined ? null : customerRef(customer),
+    assignee_user:
+      seed.assignee === undefined ? null : { id: seed.assignee.id ?? newId(tenant), email: seed.assignee.email, name: seed.assignee.name ?? null },
+    assignee_team: seed.assigneeTeam === undefined ? null : { id: newId(tenant), name: seed.assigneeTeam },
+    tags: (seed.tags ?? []).map((name) => ({ id: tagId(tenant, name), name })),
+    messages,
+    created_datetime: createdDatetime,
+    updated_datetime: seed.updatedDatetime ?? createdDatetime,
+    closed_datetime: seed.status === 'closed' ? createdDatetime : null,
+    ...seed.raw,
+  };
+  tenant.tickets.set(id, ticket);
+  return ticket;
+}
+
+function touch(tenant: FakeTenant, ticket: Record<string, unknown>): void {
+  ticket.updated_datetime = tick(tenant);
+}
+
+/** Gorgias lists leave out the messages. */
+function listItem(ticket: Record<string, unknown>): Record<string, unknown> {
+  const { messages: _messages, ...rest } = ticket;
+  return rest;
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number | undefined {
+  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Gorgias's cursor pagination: `limit` (1..100, default 30), opaque `cursor`, `meta.next_cursor`. */
+function paginate(items: Record<string, unknown>[], request: RecordedRequest): FakeReply {
+  const { limit: limitText, cursor } = request.query;
+  const limit = limitText === undefined ? DEFAULT_PAGE_SIZE : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) return BAD_REQUEST('limit must be between 1 and 100.');
+  const offset = cursor === undefined ? 0 : decodeCursor(cursor);
+  if (offset === undefined) return BAD_REQUEST('Invalid cursor.');
+  const data = items.slice(offset, offset + limit);
+  const next = offset + limit < items.length ? encodeCursor(offset + limit) : null;
+  const prev = offset > 0 ? encodeCursor(Math.max(0, offset - limit)) : null;
+  return jsonReply(200, { data, object: 'list', uri: request.apiPath, meta: { prev_cursor: prev, next_cursor: next } });
+}
+
+function sortTickets(tickets: Record<string, unknown>[], orderBy: string): Record<string, unknown>[] | undefined {
+  const match = /^(created_datetime|updated_datetime)(?::(asc|desc))?$/.exec(orderBy);
+  if (!match) return undefined;
+  const [, field, direction = 'desc'] = match;
+  const time = (ticket: Record<string, unknown>): number => {
+    const parsed = typeof ticket[field] === 'string' ? Date.parse(ticket[field] as string) : NaN;
+    return Number.isNaN(parsed) ? 0 : parsed;
+  };
+  const sign = direction === 'asc' ? 1 : -1;
+  return [...tickets].sort((a, b) => sign * (time(a) - time(b)) || sign * (Number(a.id) - Number(b.id)));
+}
+
+function withTicket(context: RouteContext, handle: (ticket: Record<string, unknown>, id: number) => FakeReply): FakeReply {
+  const id = routeId(context.params);
+  const ticket = id === undefined ? undefined : context.tenant.tickets.get(id);
+  return ticket === undefined || id === undefined ? NOT_FOUND() : handle(ticket, id);
+}
+
+const ROUTES: FakeRoute[] = [
+  { method: 'GET', pattern: '/api/account', handle: ({ tenant }) => jsonReply(200, tenant.account) },
+  {
+    method: 'GET',
+    pattern: '/api/tickets',
+    handle: ({ tenant, request }) => {
+      let tickets = [...tenant.tickets.values()];
+      const { customer_id: customerId } = request.query;
+      if (customerId !== undefined) {
+        if (!/^\d+$/.test(customerId)) return BAD_REQUEST('customer_id must be an integer.');
+        tickets = tickets.filter((ticket) => isRecord(ticket.customer) && ticket.customer.id === Number(customerId));
+      }
+      const sorted = sortTickets(tickets, request.query.order_by ?? 'created_datetime:desc');
+      if (sorted === undefined) return BAD_REQUEST('Invalid order_by.');
+      return paginate(sorted.map(listItem), request);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/api/tickets',
+    handle: ({ tenant, request }) => {
+      const body = readBody(request);
+      if (body === undefined) return BAD_REQUEST('Invalid JSON body.');
+      const messages = body.messages;
+      if (!Array.isArray(messages) || messages.length < 1 || messages.length > 500) {
+        return BAD_REQUEST('messages: between 1 and 500 messages are required.');
+      }
+      if (!messages.every((message) => isRecord(message) && typeof message.channel === 'string' && typeof message.from_agent === 'boolean')) {
+        return BAD_REQUEST('messages: each message needs channel and from_agent.');
+      }
+      const first = messages[0] as Record<string, unknown>;
+      const customerEmail = isRecord(body.customer) ? body.customer.email : isRecord(first.sender) ? first.sender.email : undefined;
+      if (typeof customerEmail !== 'string' || customerEmail === '') return BAD_REQUEST('customer: an email is required.');
+      const ticket = createTicket(tenant, {
+        subject: typeof body.subject === 'string' ? body.subject : undefined,
+        channel: typeof body.channel === 'string' ? body.channel : 'api',
+        via: typeof body.via === 'string' ? body.via : 'api',
+        customer: { email: customerEmail },
+        messages: (messages as Record<string, unknown>[]).map((message) => ({
+          text: typeof message.body_text === 'string' ? message.body_text : '',
+          fromAgent: message.from_agent === true,
+          channel: String(message.channel),
+          senderEmail: isRecord(message.sender) && typeof message.sender.email === 'string' ? message.sender.email : undefined,
+        })),
+      });
+      return jsonReply(201, ticket);
+    },
+  },
+  { method: 'GET', pattern: '/api/tickets/:id', handle: (context) => withTicket(context, (ticket) => jsonReply(200, ticket)) },
+  {
+    method: 'PUT',
+    pattern: '/api/tickets/:id',
+    handle: (context) =>
+      withTicket(context, (ticket) => {
+        const body = readBody(context.request);
+        if (body === undefined) return BAD_REQUEST('Invalid JSON body.');
+        if (body.status !== undefined && body.status !== 'open' && body.status !== 'closed') return BAD_REQUEST('status: must be open or closed.');
+        if (body.subject !== undefined && typeof body.subject !== 'string') return BAD_REQUEST('subject: must be a string.');
+        if (typeof body.status === 'string') {
+          ticket.status = body.status;
+          ticket.closed_datetime = body.status === 'closed' ? gorgiasDatetime(context.tenant.clockMs + 60_000) : null;
+        }
+        if (typeof body.subject === 'string') ticket.subject = body.subject;
+        // As documented: tags sent here replace all of the ticket's tags.
+        if (Array.isArray(body.tags)) {
+          const names = body.tags.filter(isRecord).map((tag) => String(tag.name));
+          ticket.tags = names.map((name) => ({ id: tagId(context.tenant, name), name }));
+        }
+        touch(context.tenant, ticket);
+        return jsonReply(200, ticket);
+      }),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/api/tickets/:id',
+    handle: (context) =>
+      withTicket(context, (_ticket, id) => {
+        context.tenant.tickets.delete(id);
+        return { status: 204 };
+      }),
+  },
+  {
+    method: 'POST',
+    pattern: '/api/tickets/:id/tags',
+    handle: (context) =>
+      withTicket(context, (ticket) => {
+        const body = readBody(context.request);
+        if (body === undefined) return BAD_REQUEST('Invalid JSON body.');
+        const { names, ids } = body;
+        if (names === undefined && ids === undefined) return BAD_REQUEST('ids or names is required.');
+        if (names !== undefined && !(Array.isArray(names) && names.every((name) => typeof name === 'string' && name !== ''))) {
+          return BAD_REQUEST('names: must be a list of tag names.');
+        }
+        const byId = new Map([...context.tenant.tagIds].map(([name, id]) => [id, name]));
+        if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => byId.has(id as number)))) return BAD_REQUEST('ids: unknown tag.');
+        const adding = [...((names as string[] | undefined) ?? []), ...((ids as number[] | undefined) ?? []).map((id) => byId.get(id) as string)];
+        const current = tagNames(ticket);
+        for (const name of adding) {
+          if (!current.includes(name)) current.push(name);
+        }
+        ticket.tags = current.map((name) => ({ id: tagId(context.tenant, name), name }));
+        touch(context.tenant, ticket);
+        return { status: 201 };
+      }),
+  },
+  {
+    method: 'GET',
+    pattern: '/api/customers',
+    handle: ({ tenant, request }) => {
+      const { email } = request.query;
+      const customers = [...tenant.customers.values()].filter((customer) => email === undefined || sameEmail(customer.email, email));
+      return paginate(customers, request);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/api/customers/:id',
+    handle: ({ tenant, params }) => {
+      const id = routeId(params);
+      const customer = id === undefined ? undefined : tenant.customers.get(id);
+      return customer === undefined ? NOT_FOUND() : jsonReply(200, customer);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/api/customers',
+    handle: ({ tenant, request }) => {
+      const body = readBody(request);
+      if (body === undefined) return BAD_REQUEST('Invalid JSON body.');
+      if (body.email !== undefined && typeof body.email !== 'string') return BAD_REQUEST('email: must be a string.');
+      if (typeof body.email === 'string' && findCustomerByEmail(tenant, body.email) !== undefined) {
+        return jsonReply(409, { error: { msg: 'A customer with this email already exists.' } });
+      }
+      const customer = createCustomer(tenant, {
+        email: body.email,
+        name: typeof body.name === 'string' ? body.name : undefined,
+        firstname: typeof body.firstname === 'string' ? body.firstname : undefined,
+        lastname: typeof body.lastname === 'string' ? body.lastname : undefined,
+      });
+      return jsonReply(201, customer);
+    },
+  },
+];
 
 interface CompiledRoute {
   route: FakeRoute;
@@ -129,6 +519,7 @@ export class FakeGorgias {
   private readonly tenants = new Map<string, FakeTenant>();
   private readonly behaviours = new Map<string, FakeBehaviour>();
   private readonly onceBehaviours = new Map<string, FakeBehaviour[]>();
+  private readonly rateLimits = new Map<string, FakeRateLimit & { acceptedAt: number[] }>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
@@ -181,6 +572,11 @@ export class FakeGorgias {
     const tenant: FakeTenant = {
       subdomain: spec.subdomain,
       users: [...spec.users],
+      tickets: new Map(),
+      customers: new Map(),
+      tagIds: new Map(),
+      nextId: 1000,
+      clockMs: FAKE_EPOCH_MS,
       account: {
         domain: spec.subdomain,
         created_datetime: '2024-01-15T10:00:00.000000+00:00',
@@ -190,6 +586,56 @@ export class FakeGorgias {
       },
     };
     this.tenants.set(spec.subdomain, tenant);
+    return tenant;
+  }
+
+  /** Seeds a ticket (and its customer, when new); returns the live JSON the routes answer with. */
+  addTicket(subdomain: string, seed: FakeTicketSeed = {}): Record<string, unknown> {
+    return createTicket(this.tenant(subdomain), seed);
+  }
+
+  /** Seeds a customer; returns the live JSON the routes answer with. */
+  addCustomer(subdomain: string, seed: FakeCustomerSeed): Record<string, unknown> {
+    return createCustomer(this.tenant(subdomain), seed);
+  }
+
+  ticket(subdomain: string, id: number): Record<string, unknown> | undefined {
+    return this.tenant(subdomain).tickets.get(id);
+  }
+
+  customer(subdomain: string, id: number): Record<string, unknown> | undefined {
+    return this.tenant(subdomain).customers.get(id);
+  }
+
+  /**
+   * Beyond `max` requests in any `windowMs` (sliding), requests to this subdomain are answered 429
+   * with Retry-After and X-Gorgias-Account-Api-Call-Limit, as Gorgias does. Refused requests do not
+   * count against the budget. `undefined` lifts the limit.
+   */
+  setRateLimit(subdomain: string, limit: FakeRateLimit | undefined): void {
+    if (limit === undefined) {
+      this.rateLimits.delete(subdomain);
+      return;
+    }
+    this.rateLimits.set(subdomain, { ...limit, acceptedAt: [] });
+  }
+
+  /** The most requests to this subdomain that arrived within any `windowMs` (a half-open sliding window). */
+  busiestWindow(subdomain: string, windowMs: number): number {
+    const times = this.requests.filter((request) => request.subdomain === subdomain).map((request) => request.receivedAt);
+    times.sort((a, b) => a - b);
+    let busiest = 0;
+    let start = 0;
+    for (let end = 0; end < times.length; end += 1) {
+      while (times[start] <= times[end] - windowMs) start += 1;
+      busiest = Math.max(busiest, end - start + 1);
+    }
+    return busiest;
+  }
+
+  private tenant(subdomain: string): FakeTenant {
+    const tenant = this.tenants.get(subdomain);
+    if (!tenant) throw new Error(`FakeGorgias has no account ${subdomain}; call addAccount first.`);
     return tenant;
   }
 
@@ -210,11 +656,12 @@ export class FakeGorgias {
     this.onceBehaviours.clear();
   }
 
-  /** Clears requests, accounts, behaviours and the connection count; the server keeps running. */
+  /** Clears requests, accounts (with their tickets and customers), behaviours, rate limits and the connection count; the server keeps running. */
   reset(): void {
     this.requests.length = 0;
     this.tenants.clear();
     this.clearBehaviours();
+    this.rateLimits.clear();
     this.connectionCount = 0;
   }
 
@@ -238,15 +685,38 @@ export class FakeGorgias {
         headers: req.headers,
         subdomain,
         body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: performance.now(),
+        rateLimited: false,
       };
       this.requests.push(request);
+      const limitHeaders = this.countAgainstRateLimit(request);
+      if (request.rateLimited) {
+        this.send(res, jsonReply(429, { error: { msg: 'Too many requests.' } }, limitHeaders));
+        return;
+      }
       const behaviour = this.takeBehaviour(subdomain);
       if (behaviour !== undefined) {
         this.perform(behaviour, req, res);
       } else {
-        this.send(res, this.answer(request));
+        const reply = this.answer(request);
+        this.send(res, { ...reply, headers: { ...reply.headers, ...limitHeaders } });
       }
     });
+  }
+
+  /** Marks the request as refused when over the limit; returns the headers Gorgias would add. */
+  private countAgainstRateLimit(request: RecordedRequest): Record<string, string> {
+    const limit = this.rateLimits.get(request.subdomain);
+    if (limit === undefined) return {};
+    const now = request.receivedAt;
+    while (limit.acceptedAt.length > 0 && limit.acceptedAt[0] <= now - limit.windowMs) limit.acceptedAt.shift();
+    if (limit.acceptedAt.length >= limit.max) {
+      request.rateLimited = true;
+      const retryAfterSeconds = Math.max(1, Math.ceil((limit.acceptedAt[0] + limit.windowMs - now) / 1000));
+      return { 'retry-after': String(retryAfterSeconds), 'x-gorgias-account-api-call-limit': `${limit.acceptedAt.length}/${limit.max}` };
+    }
+    limit.acceptedAt.push(now);
+    return { 'x-gorgias-account-api-call-limit': `${limit.acceptedAt.length}/${limit.max}` };
   }
 
   private takeBehaviour(subdomain: string): FakeBehaviour | undefined {

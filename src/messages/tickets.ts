@@ -1,0 +1,228 @@
+/**
+ * What the bot says about tickets and customers, as Markdown text: the fallback of each card in
+ * src/cards/tickets.ts for channels without Adaptive Cards, plus the short sentences around the
+ * actions. Plain functions, no SDK. Everything that came from Gorgias is escaped, so a subject
+ * cannot turn into formatting or a link.
+ */
+import type { Customer, TicketDetail, TicketPage, TicketSummary } from '../gorgias/models';
+import type { GorgiasFailure } from '../gorgias/types';
+import {
+  MAX_MESSAGE_PREVIEW_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_SUBJECT_LENGTH,
+  escapeMarkdown,
+  paragraph,
+  personLabel,
+  singleLine,
+  statusLabel,
+  subjectOf,
+} from '../cards/format';
+import {
+  customerFacts,
+  customerTitle,
+  lastMessagePreview,
+  messageAttribution,
+  ticketFacts,
+  ticketMetaLine,
+  type TicketDraft,
+  type TicketLinks,
+} from '../cards/tickets';
+
+export interface TicketListTextOptions extends TicketLinks {
+  /** Default "Recent tickets". */
+  title?: string;
+  /** What to type for the next page, shown when there is one. Default `more`. */
+  moreCommand?: string;
+}
+
+const md = escapeMarkdown;
+
+/** Markdown needs a blank line between paragraphs; quoted text keeps its own lines inside `>`. */
+function quote(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `> ${md(line)}`)
+    .join('\n');
+}
+
+function link(url: string): string {
+  return `[Open in Gorgias](${url})`;
+}
+
+function ticketLine(ticket: TicketSummary, links: TicketLinks): string {
+  return `- **#${ticket.id}** ${md(subjectOf(ticket))}: ${md(ticketMetaLine(ticket))} · ${link(links.webUrlFor(ticket.id))}`;
+}
+
+function ticketLines(tickets: readonly TicketSummary[], links: TicketLinks, emptyText: string): string {
+  return tickets.length === 0 ? emptyText : tickets.map((ticket) => ticketLine(ticket, links)).join('\n');
+}
+
+export function recentTicketsText(page: TicketPage, options: TicketListTextOptions): string {
+  const parts = [`**${options.title ?? 'Recent tickets'}**`, ticketLines(page.tickets, options, 'No tickets to show.')];
+  if (page.nextCursor !== undefined) parts.push(`Type **${options.moreCommand ?? 'more'}** for the next page.`);
+  return parts.join('\n\n');
+}
+
+function factLines(facts: [string, string][]): string {
+  return facts.map(([name, value]) => `- ${name}: ${md(value)}`).join('\n');
+}
+
+export function ticketDetailText(ticket: TicketDetail, links: TicketLinks): string {
+  const parts = [`**Ticket #${ticket.id}: ${md(subjectOf(ticket))}**`, factLines(ticketFacts(ticket))];
+  const preview = lastMessagePreview(ticket);
+  if (preview !== undefined && ticket.lastMessage !== undefined) {
+    const attribution = messageAttribution(ticket.lastMessage);
+    parts.push(attribution === undefined ? 'Last message:' : `Last message, from ${md(attribution)}:`);
+    parts.push(quote(preview));
+  }
+  parts.push(link(links.webUrlFor(ticket.id)));
+  return parts.join('\n\n');
+}
+
+/** The new ticket as it will be sent, before the confirmation. */
+export function ticketSummaryText(draft: TicketDraft): string {
+  const subject = singleLine(draft.subject, MAX_SUBJECT_LENGTH) || '(no subject)';
+  return [
+    '**New ticket**',
+    factLines([
+      ['Customer', singleLine(draft.customerEmail, MAX_NAME_LENGTH)],
+      ['Subject', subject],
+    ]),
+    'Message:',
+    quote(paragraph(draft.message, MAX_MESSAGE_PREVIEW_LENGTH)),
+  ].join('\n\n');
+}
+
+export function ticketCreatedText(ticket: TicketDetail, links: TicketLinks): string {
+  return [
+    `**Ticket #${ticket.id} created**`,
+    factLines([
+      ['Subject', subjectOf(ticket)],
+      ['Customer', personLabel(ticket.customer) ?? 'Unknown'],
+      ['Status', statusLabel(ticket.status)],
+    ]),
+    link(links.webUrlFor(ticket.id)),
+  ].join('\n\n');
+}
+
+export function customerText(customer: Customer, recentTickets: readonly TicketSummary[], links: TicketLinks): string {
+  return [
+    `**${md(customerTitle(customer))}**`,
+    factLines(customerFacts(customer)),
+    '**Recent tickets**',
+    ticketLines(recentTickets, links, 'No tickets yet.'),
+  ].join('\n\n');
+}
+
+/** `#123 "Order missing"`: how a ticket is named in questions and confirmations. */
+export function ticketName(ticket: { id: number; subject?: string }): string {
+  return ticket.subject === undefined ? `#${ticket.id}` : `#${ticket.id} "${md(subjectOf(ticket))}"`;
+}
+
+export function confirmDelete(ticket: { id: number; subject?: string }): string {
+  return `Delete ticket ${ticketName(ticket)}? This can't be undone.`;
+}
+
+export function confirmStatusChange(ticket: { id: number; subject?: string }, status: 'open' | 'closed'): string {
+  return `${status === 'closed' ? 'Close' : 'Reopen'} ticket ${ticketName(ticket)}?`;
+}
+
+export function statusChanged(ticket: { id: number; subject?: string }, status: 'open' | 'closed'): string {
+  return `Ticket ${ticketName(ticket)} is now **${status === 'closed' ? 'closed' : 'open'}**.`;
+}
+
+export function tagsAdded(ticketId: number, tags: readonly string[]): string {
+  const names = tags.map((tag) => `**${md(singleLine(tag, 60))}**`).join(', ');
+  return `Added ${tags.length === 1 ? 'the tag' : 'the tags'} ${names} to ticket #${ticketId}.`;
+}
+
+export function ticketDeleted(ticket: { id: number; subject?: string }): string {
+  return `Deleted ticket ${ticketName(ticket)}.`;
+}
+
+export function confirmNewCustomer(name: string, email: string): string {
+  return `Create the customer **${md(singleLine(name, MAX_NAME_LENGTH))}** (${md(singleLine(email, MAX_NAME_LENGTH))})?`;
+}
+
+export function customerCreated(customer: Customer): string {
+  return `Created the customer **${md(customerTitle(customer))}** (id ${customer.id}).`;
+}
+
+export function customerAlreadyExists(email: string): string {
+  return `Gorgias already has a customer with the email ${md(singleLine(email, MAX_NAME_LENGTH))}, so I didn't create another one. Here it is:`;
+}
+
+export function noCustomer(email: string): string {
+  return `Gorgias has no customer with the email ${md(singleLine(email, MAX_NAME_LENGTH))}.`;
+}
+
+/** Said when a call has to wait for the account's rate budget (CallOptions.onQueued). */
+export function busy(waitMs: number): string {
+  const seconds = Math.max(1, Math.round(waitMs / 1000));
+  return `Gorgias is busy right now; your request is queued and should go through in about ${seconds} second${seconds === 1 ? '' : 's'}.`;
+}
+
+/** What a failed call was about, to say "no such ticket" rather than "not found". */
+export type FailureTopic = { kind: 'ticket'; id: number } | { kind: 'customer'; email?: string } | { kind: 'tickets' };
+
+export interface FailureContext {
+  topic: FailureTopic;
+  /** Whose key the bot used: the person's own (user mode) or the operator's (pre-authorized mode). */
+  keyOwner: 'user' | 'operator';
+  /** For creates: a timeout or an unreadable answer may hide a success, so say so. */
+  isCreate?: boolean;
+}
+
+function notFound(topic: FailureTopic): string {
+  switch (topic.kind) {
+    case 'ticket':
+      return `There is no ticket #${topic.id} in Gorgias (or it has been deleted).`;
+    case 'customer':
+      return topic.email === undefined ? 'Gorgias has no such customer.' : noCustomer(topic.email);
+    case 'tickets':
+      return 'Gorgias could not find those tickets.';
+  }
+}
+
+/**
+ * One or two sentences explaining a failure to the person. The caller adds what to do next
+ * (retry, reconnect) since that depends on the dialog.
+ */
+export function explainFailure(failure: GorgiasFailure, context: FailureContext): string {
+  const mayExist = context.isCreate ? ' It may have been created anyway: please check in Gorgias before trying again.' : '';
+  switch (failure.kind) {
+    case 'unauthorized':
+      return context.keyOwner === 'user'
+        ? 'Gorgias no longer accepts your API key: it was probably revoked or rotated. Type **reconnect** to connect again with a current key.'
+        : "Gorgias no longer accepts the bot's API key. Please tell the bot's operator; there is nothing you can do from here.";
+    case 'forbidden':
+      return context.keyOwner === 'user'
+        ? "Your Gorgias user isn't allowed to do that. A Gorgias admin can give you the permission."
+        : "The bot's Gorgias user isn't allowed to do that. Please tell the bot's operator.";
+    case 'not_found':
+      return notFound(context.topic);
+    case 'no_account':
+      return "I couldn't find the Gorgias account any more.";
+    case 'rate_limited':
+      return `Gorgias is limiting how fast it can be called right now. Please try again in about ${failure.retryAfterSeconds} second${failure.retryAfterSeconds === 1 ? '' : 's'}.`;
+    case 'unavailable':
+      switch (failure.reason) {
+        case 'timeout':
+          return `Gorgias didn't answer in time.${mayExist}`;
+        case 'connection':
+          return `I couldn't reach Gorgias.${mayExist}`;
+        case 'server_error':
+          return `Gorgias had a problem answering (error ${failure.status ?? 500}).${mayExist}`;
+      }
+      break;
+    case 'rejected':
+      if (failure.status === 409) return 'Gorgias says that already exists.';
+      if (failure.status === 0) return failure.message ?? 'That request is not valid.';
+      return failure.message === undefined
+        ? `Gorgias refused the request (error ${failure.status}).`
+        : `Gorgias refused the request (error ${failure.status}): ${md(failure.message)}`;
+    case 'bad_response':
+      return `Gorgias gave an answer I could not understand.${mayExist}`;
+  }
+  return 'Something went wrong with Gorgias.';
+}

@@ -1,0 +1,527 @@
+/**
+ * The connect dialog, driven through the bot with botbuilder's TestAdapter, against the fake Gorgias
+ * server on a real socket: every verification outcome, re-asking only what was wrong, the failure
+ * limit, refusals and odd messages at each prompt, and the masked key prompt.
+ */
+import type { Activity } from 'botbuilder';
+import { FakeGorgias, htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { BotHarness, refusedUrlTemplate, shown, shownAll, suggestedTitles, type HarnessOptions } from '../support/dialogHarness';
+import * as say from '../../src/messages/connect';
+import * as botSay from '../../src/messages/bot';
+import { parseSubdomain } from '../../src/validation/subdomain';
+import { parseEmail } from '../../src/validation/email';
+import { parseApiKey } from '../../src/validation/apiKey';
+import { API_KEY_INPUT_ID, ADAPTIVE_CARD_CONTENT_TYPE } from '../../src/cards/apiKeyCard';
+
+const EMAIL = 'agent@acme.com';
+const KEY = 'dialog-test-key-5f1c9a7e3b2d';
+const WRONG_KEY = 'dialog-wrong-key-0a9b8c7d6e';
+const BASIC_TOKEN = `Basic ${Buffer.from(`${EMAIL}:${KEY}`).toString('base64')}`;
+/** Every key any test in this file sends: none may appear in any reply or log line. */
+const KEYS_USED = [KEY, WRONG_KEY, 'has space inside 123'];
+
+// Each question, as the bot words it; a reply "asks" a question when it contains these words.
+const ASKS_SUBDOMAIN = 'What is your Gorgias subdomain?';
+const ASKS_EMAIL = 'What email do you log in to Gorgias with?';
+const ASKS_KEY = 'REST API key';
+const KEY_RETRY_QUESTION = 'Please paste your Gorgias API key.';
+
+const fake = new FakeGorgias();
+const transcript: Partial<Activity>[] = [];
+const logs: string[] = [];
+const open: BotHarness[] = [];
+
+function chat(options: Partial<HarnessOptions> = {}): BotHarness {
+  const harness = new BotHarness({ urlTemplate: fake.urlTemplate, transcript, logSink: logs, ...options });
+  open.push(harness);
+  return harness;
+}
+
+function acmeRequests() {
+  return fake.requests.filter((request) => request.subdomain === 'acme');
+}
+
+/** Runs `connect` and answers the first questions, returning the replies to the last answer. */
+async function answer(harness: BotHarness, ...answers: (string | Partial<Activity>)[]): Promise<Partial<Activity>[]> {
+  let replies = await harness.say('connect');
+  expect(shownAll(replies)).toContain(ASKS_SUBDOMAIN);
+  for (const given of answers) replies = await harness.say(given);
+  return replies;
+}
+
+async function expectConnected(harness: BotHarness, email = EMAIL): Promise<void> {
+  const lookup = await harness.loadProfile();
+  expect(lookup.state).toBe('connected');
+  if (lookup.state !== 'connected') return;
+  expect(lookup.profile).toMatchObject({ subdomain: 'acme', email, apiKey: KEY, ownerId: harness.userId, source: 'user' });
+}
+
+async function expectNothingStored(harness: BotHarness): Promise<void> {
+  expect((await harness.loadProfile()).state).toBe('none');
+  expect(harness.storedProfile()).toBeUndefined();
+  expect(harness.rawStorage()).not.toContain('gorgiasProfile');
+}
+
+function expectConnectedReply(replies: Partial<Activity>[], email = EMAIL): void {
+  const last = replies[replies.length - 1];
+  expect(shown(last)).toContain('connected to the Gorgias account **acme**');
+  expect(shown(last)).toContain(email);
+}
+
+beforeAll(async () => {
+  await fake.start();
+});
+
+beforeEach(() => {
+  fake.reset();
+  fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
+});
+
+afterEach(() => {
+  for (const harness of open.splice(0)) harness.close();
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe('the happy path', () => {
+  test('three answers after connect connect the account and store it sealed', async () => {
+    const harness = chat();
+    expect(shownAll(await harness.say('connect'))).toContain(ASKS_SUBDOMAIN);
+    expect(shownAll(await harness.say('acme'))).toContain(ASKS_EMAIL);
+    expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
+    const replies = await harness.turn({ type: 'message', text: KEY });
+    expect(replies.some((reply) => reply.type === 'typing')).toBe(true);
+    expectConnectedReply(replies.filter((reply) => reply.type === 'message'));
+
+    expect(acmeRequests()).toHaveLength(1);
+    expect(acmeRequests()[0]).toMatchObject({ method: 'GET', apiPath: '/api/account' });
+    expect(acmeRequests()[0].headers.authorization).toBe(BASIC_TOKEN);
+
+    await expectConnected(harness);
+    const stored = harness.storedProfile();
+    expect(stored).toMatchObject({ v: 1, subdomain: 'acme', email: EMAIL, ownerId: harness.userId, accountDomain: 'acme' });
+    expect(typeof stored?.sealedKey).toBe('string');
+    expect(JSON.stringify(stored)).not.toContain(KEY);
+    expect(harness.rawStorage()).not.toContain(KEY);
+  });
+
+  test('a pasted address is reduced to the subdomain (TestFlow)', async () => {
+    const harness = chat();
+    await harness
+      .flow()
+      .send('connect')
+      .assertReply((reply) => expect(shown(reply)).toContain(ASKS_SUBDOMAIN))
+      .send('https://acme.gorgias.com/app/tickets/123')
+      .assertReply((reply) => expect(shown(reply)).toContain(ASKS_EMAIL))
+      .send(EMAIL)
+      .assertReply((reply) => expect(shown(reply)).toContain(ASKS_KEY))
+      .send(KEY)
+      .assertReply((reply) => expect(reply.type).toBe('typing'))
+      .assertReply((reply) => expect(shown(reply)).toContain('connected to the Gorgias account **acme**'))
+      .startTest();
+    await expectConnected(harness);
+  });
+});
+
+describe('each verification outcome', () => {
+  test('401: asks for the email and key again, not the subdomain, then connects', async () => {
+    const harness = chat();
+    const rejected = shownAll(await answer(harness, 'acme', EMAIL, WRONG_KEY));
+    expect(rejected).toContain("didn't accept that email and API key");
+    expect(rejected).toContain(ASKS_EMAIL);
+    expect(rejected).not.toContain(ASKS_SUBDOMAIN);
+
+    expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
+    expectConnectedReply(await harness.say(KEY));
+    expect(acmeRequests()).toHaveLength(2);
+    expect(acmeRequests()[1].headers.authorization).toBe(BASIC_TOKEN);
+    await expectConnected(harness);
+  });
+
+  test('403: says the user lacks permission and asks for other credentials', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(403, { error: { msg: 'Forbidden' } }));
+    const harness = chat();
+    const refused = shownAll(await answer(harness, 'acme', EMAIL, KEY));
+    expect(refused).toMatch(/doesn't have permission/);
+    expect(refused).toContain(EMAIL);
+    expect(refused).toContain(ASKS_EMAIL);
+    expect(refused).not.toContain(ASKS_SUBDOMAIN);
+    expect(harness.storedProfile()).toBeUndefined();
+
+    await harness.say(EMAIL);
+    expectConnectedReply(await harness.say(KEY));
+    await expectConnected(harness);
+  });
+
+  const noAccountCases: { name: string; typedSubdomain: string; behaviour?: FakeBehaviour }[] = [
+    { name: '404 (an unknown subdomain)', typedSubdomain: 'acme-typo' },
+    { name: 'a redirect', typedSubdomain: 'acme', behaviour: { status: 302, headers: { location: 'https://www.gorgias.com/' } } },
+    { name: 'a 200 with an HTML body', typedSubdomain: 'acme', behaviour: htmlPage(200, 'Welcome') },
+  ];
+
+  test.each(noAccountCases)('$name: asks for the subdomain only, then verifies again with the same email and key', async ({ typedSubdomain, behaviour }) => {
+    if (behaviour) fake.setBehaviourOnce('acme', behaviour);
+    const harness = chat();
+    const asked = shownAll(await answer(harness, typedSubdomain, EMAIL, KEY));
+    expect(asked).toContain(`couldn't find a Gorgias account at **${typedSubdomain}.gorgias.com**`);
+    expect(asked).toContain(ASKS_SUBDOMAIN);
+    expect(asked).not.toContain(ASKS_EMAIL);
+
+    const replies = await harness.say('acme');
+    // Straight to the result: neither the email nor the key is asked for again.
+    expect(replies).toHaveLength(1);
+    expect(shownAll(replies)).not.toContain(ASKS_EMAIL);
+    expect(shownAll(replies)).not.toContain(ASKS_KEY);
+    expectConnectedReply(replies);
+
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0].subdomain).toBe(typedSubdomain);
+    expect(fake.requests[1].subdomain).toBe('acme');
+    expect(fake.requests[1].headers.authorization).toBe(fake.requests[0].headers.authorization);
+    expect(fake.requests[1].headers.authorization).toBe(BASIC_TOKEN);
+    await expectConnected(harness);
+  });
+
+  test('429 with Retry-After: 7 says 7 seconds and offers Try again, which verifies again without asking anything', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests' } }, { 'retry-after': '7' }));
+    const harness = chat();
+    const replies = await answer(harness, 'acme', EMAIL, KEY);
+    const offer = replies[replies.length - 1];
+    expect(shown(offer)).toContain('7 seconds');
+    expect(suggestedTitles(offer)).toEqual([say.TRY_AGAIN, say.CANCEL]);
+
+    const retried = await harness.say(say.TRY_AGAIN);
+    expect(retried).toHaveLength(1);
+    expectConnectedReply(retried);
+    expect(acmeRequests()).toHaveLength(2);
+    expect(acmeRequests()[1].headers.authorization).toBe(BASIC_TOKEN);
+    await expectConnected(harness);
+  });
+
+  const transientCases: { name: string; explanation: string; setup: () => Promise<Partial<HarnessOptions>> }[] = [
+    {
+      name: 'a timeout',
+      explanation: "didn't answer in time",
+      setup: async () => {
+        fake.setBehaviour('acme', 'hang');
+        return { timeoutMs: 300 };
+      },
+    },
+    { name: 'a refused connection', explanation: "couldn't reach Gorgias", setup: async () => ({ urlTemplate: await refusedUrlTemplate() }) },
+    {
+      name: 'a 500',
+      explanation: 'error 500',
+      setup: async () => {
+        fake.setBehaviour('acme', jsonReply(500, { error: { msg: 'Internal error' } }));
+        return {};
+      },
+    },
+    {
+      name: 'a 503',
+      explanation: 'error 503',
+      setup: async () => {
+        fake.setBehaviour('acme', htmlPage(503, 'Service Unavailable'));
+        return {};
+      },
+    },
+  ];
+
+  test.each(transientCases)('$name: offers Try again or Cancel; Cancel stores nothing', async ({ explanation, setup }) => {
+    const harness = chat(await setup());
+    const replies = await answer(harness, 'acme', EMAIL, KEY);
+    const offer = replies[replies.length - 1];
+    expect(shown(offer)).toContain(explanation);
+    expect(shown(offer)).toContain(say.RETRY_OR_CANCEL);
+    expect(suggestedTitles(offer)).toEqual([say.TRY_AGAIN, say.CANCEL]);
+
+    expect(shownAll(await harness.say(say.CANCEL))).toContain(say.CANCELLED);
+    await expectNothingStored(harness);
+    // The dialog is over: the next message is not taken as an answer.
+    expect(shownAll(await harness.say('acme'))).toContain(botSay.NOT_UNDERSTOOD);
+  });
+
+  test('a 500 then Try again verifies again with what was given', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(500, {}));
+    const harness = chat();
+    await answer(harness, 'acme', EMAIL, KEY);
+    expectConnectedReply(await harness.say('try again'));
+    expect(acmeRequests()).toHaveLength(2);
+    expect(acmeRequests()[1].headers.authorization).toBe(BASIC_TOKEN);
+    await expectConnected(harness);
+  });
+
+  // A DNS failure (ENOTFOUND) is classified by the client as no_account, the same path as the 404 case
+  // above; provoking a real one would need a name lookup outside this machine, so it is not driven here.
+});
+
+describe('the failure limit', () => {
+  test('three wrong keys in a row (the default) end the dialog, say what to check and store nothing', async () => {
+    const harness = chat();
+    let replies = await answer(harness, 'acme', EMAIL, WRONG_KEY);
+    expect(shownAll(replies)).toContain(ASKS_EMAIL);
+    await harness.say(EMAIL);
+    replies = await harness.say(WRONG_KEY);
+    expect(shownAll(replies)).toContain(ASKS_EMAIL);
+    await harness.say(EMAIL);
+    replies = await harness.say(WRONG_KEY);
+    const text = shownAll(replies);
+    expect(text).toContain("didn't work 3 times in a row");
+    expect(text).toMatch(/Please check/);
+    expect(text).toMatch(/subdomain/);
+    expect(text).toMatch(/Username/);
+    expect(text).toMatch(/Password \(API Key\)/);
+    expect(text).not.toContain(ASKS_EMAIL);
+    expect(acmeRequests()).toHaveLength(3);
+    await expectNothingStored(harness);
+    expect(shownAll(await harness.say(EMAIL))).toContain(botSay.NOT_UNDERSTOOD);
+  });
+
+  test('mixed failures count together: 404, then 500 and Try again, then 500 end it at 3', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(500, {}));
+    fake.setBehaviourOnce('acme', jsonReply(500, {}));
+    const harness = chat();
+    await answer(harness, 'acme-typo', EMAIL, KEY);
+    let replies = await harness.say('acme');
+    expect(suggestedTitles(replies[replies.length - 1])).toEqual([say.TRY_AGAIN, say.CANCEL]);
+    replies = await harness.say(say.TRY_AGAIN);
+    expect(shownAll(replies)).toContain("didn't work 3 times in a row");
+    await expectNothingStored(harness);
+  });
+
+  test('with maxVerifyFailures 2 the second failure ends it', async () => {
+    const harness = chat({ maxVerifyFailures: 2 });
+    await answer(harness, 'acme', EMAIL, WRONG_KEY);
+    await harness.say(EMAIL);
+    const text = shownAll(await harness.say(WRONG_KEY));
+    expect(text).toContain("didn't work 2 times in a row");
+    expect(acmeRequests()).toHaveLength(2);
+    await expectNothingStored(harness);
+  });
+
+  test('the limiter refuses to verify once its threshold is reached, without calling Gorgias', async () => {
+    const harness = chat({ limiterMaxFailures: 1, maxVerifyFailures: 5 });
+    await answer(harness, 'acme', EMAIL, WRONG_KEY);
+    await harness.say(EMAIL);
+    const text = shownAll(await harness.say(KEY));
+    expect(text).toMatch(/Too many failed attempts/);
+    expect(text).toMatch(/wait \*\*15 minutes\*\*/);
+    expect(acmeRequests()).toHaveLength(1);
+    await expectNothingStored(harness);
+  });
+});
+
+describe('refusals with a reason, at each prompt', () => {
+  const badSubdomains = ['', 'http://acme.gorgias.com', 'example.com', 'acme.gorgias.com.evil.com', '-acme', 'a'.repeat(64)];
+
+  test.each(badSubdomains)('subdomain %j is refused with its reason and asked again', async (bad) => {
+    const reason = parseSubdomain(bad);
+    expect(reason.ok).toBe(false);
+    if (reason.ok) return;
+    const harness = chat();
+    const replies = await answer(harness, bad);
+    expect(replies).toHaveLength(1);
+    expect(shown(replies[0])).toContain(reason.reason);
+    expect(shown(replies[0])).toContain(ASKS_SUBDOMAIN);
+    expect(shownAll(await harness.say('acme'))).toContain(ASKS_EMAIL);
+    await harness.say(EMAIL);
+    expectConnectedReply(await harness.say(KEY));
+  });
+
+  test.each(badSubdomains.filter((bad) => bad !== ''))('subdomain %j asked again after a 404 keeps the email and key', async (bad) => {
+    const harness = chat();
+    await answer(harness, 'acme-typo', EMAIL, KEY);
+    const refused = await harness.say(bad);
+    expect(shownAll(refused)).toContain(ASKS_SUBDOMAIN);
+    expect(fake.requests).toHaveLength(1);
+    expectConnectedReply(await harness.say('acme'));
+    expect(fake.requests[1].headers.authorization).toBe(BASIC_TOKEN);
+  });
+
+  const badEmails = ['agent', 'agent@', '@acme.com', 'agent@acme', 'agent @acme.com', 'agent@@acme.com', 'agent@acme..com'];
+
+  test.each(badEmails)('email %j is refused with its reason, the subdomain is kept', async (bad) => {
+    const reason = parseEmail(bad);
+    expect(reason.ok).toBe(false);
+    if (reason.ok) return;
+    const harness = chat();
+    const replies = await answer(harness, 'acme', bad);
+    expect(replies).toHaveLength(1);
+    expect(shown(replies[0])).toContain(reason.reason);
+    expect(shown(replies[0])).toContain(ASKS_EMAIL);
+    expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
+    expectConnectedReply(await harness.say(KEY));
+    expect(acmeRequests()).toHaveLength(1);
+  });
+
+  test.each(['short', 'has space inside 123'])('key %j is refused with its reason, the subdomain and email are kept', async (bad) => {
+    const reason = parseApiKey(bad);
+    expect(reason.ok).toBe(false);
+    if (reason.ok) return;
+    const harness = chat();
+    const replies = await answer(harness, 'acme', EMAIL, bad);
+    expect(replies).toHaveLength(1);
+    expect(shown(replies[0])).toContain(reason.reason);
+    expect(shown(replies[0])).toContain(KEY_RETRY_QUESTION);
+    expect(fake.requests).toHaveLength(0);
+    expectConnectedReply(await harness.say(KEY));
+    expect(acmeRequests()[0].headers.authorization).toBe(BASIC_TOKEN);
+  });
+});
+
+describe('messages that are not a usable answer, at each prompt', () => {
+  const oddMessages: { name: string; activity: Partial<Activity> }[] = [
+    { name: 'an attachment only', activity: { attachments: [{ contentType: 'image/png', contentUrl: 'https://files.invalid/cat.png', name: 'cat.png' }] } },
+    { name: 'empty text', activity: { text: '' } },
+    { name: 'a 100 KB text', activity: { text: 'x'.repeat(100 * 1024) } },
+    { name: 'emoji only', activity: { text: '🙂🎉' } },
+    { name: 'right-to-left text', activity: { text: 'مرحبا' } },
+    { name: 'a null byte', activity: { text: 'acme\u0000' } },
+  ];
+  const prompts: { name: string; before: string[]; question: string; rest: string[] }[] = [
+    { name: 'subdomain', before: [], question: ASKS_SUBDOMAIN, rest: ['acme', EMAIL, KEY] },
+    { name: 'email', before: ['acme'], question: ASKS_EMAIL, rest: [EMAIL, KEY] },
+    { name: 'key', before: ['acme', EMAIL], question: KEY_RETRY_QUESTION, rest: [KEY] },
+  ];
+  const cases = prompts.flatMap((prompt) => oddMessages.map((message) => ({ prompt: prompt.name, message: message.name, ...prompt, activity: message.activity })));
+
+  test.each(cases)('$message at the $prompt prompt: re-asked, nothing lost', async ({ before, question, rest, activity }) => {
+    const harness = chat();
+    await answer(harness, ...before);
+    const replies = await harness.say(activity);
+    expect(replies).toHaveLength(1);
+    expect(shown(replies[0])).toContain(question);
+    // One short message, never the user's text echoed back.
+    expect(shown(replies[0]).length).toBeLessThan(600);
+    expect(fake.requests).toHaveLength(0);
+
+    let last: Partial<Activity>[] = [];
+    for (const given of rest) last = await harness.say(given);
+    expectConnectedReply(last);
+    expect(acmeRequests()).toHaveLength(1);
+    expect(acmeRequests()[0].headers.authorization).toBe(BASIC_TOKEN);
+  });
+
+  test.each(oddMessages.map((message) => [message.name, message.activity] as const).concat([['an unrelated answer', { text: 'maybe later' }]]))(
+    '%s at the retry choice: the choice is offered again, and Try again still works',
+    async (_name, activity) => {
+      fake.setBehaviourOnce('acme', jsonReply(502, {}));
+      const harness = chat();
+      await answer(harness, 'acme', EMAIL, KEY);
+      const replies = await harness.say(activity);
+      expect(replies).toHaveLength(1);
+      expect(shown(replies[0])).toContain(say.HELP_RETRY);
+      expect(suggestedTitles(replies[0])).toEqual([say.TRY_AGAIN, say.CANCEL]);
+      expect(acmeRequests()).toHaveLength(1);
+      expectConnectedReply(await harness.say(say.TRY_AGAIN));
+      expect(acmeRequests()[1].headers.authorization).toBe(BASIC_TOKEN);
+    },
+  );
+
+  test('a long message is not read as a choice, even one that contains "Try again"', async () => {
+    // The choice recognizer is costly on long text, so long text is not handed to it at all.
+    fake.setBehaviourOnce('acme', jsonReply(502, {}));
+    const harness = chat();
+    await answer(harness, 'acme', EMAIL, KEY);
+    const replies = await harness.say(`${say.TRY_AGAIN} ${'please '.repeat(40)}`);
+    expect(shown(replies[0])).toContain(say.HELP_RETRY);
+    expect(acmeRequests()).toHaveLength(1);
+  });
+
+  test('an attachment says the bot reads only typed text', async () => {
+    const harness = chat();
+    await harness.say('connect');
+    const replies = await harness.say({ attachments: [{ contentType: 'image/png', contentUrl: 'https://files.invalid/cat.png' }] });
+    expect(shown(replies[0])).toContain(say.NOT_TEXT);
+  });
+});
+
+describe('the API key prompt', () => {
+  test('on the Emulator it is an Adaptive Card with a masked field, and a card submission is accepted', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    const replies = await answer(harness, 'acme', EMAIL);
+    expect(replies).toHaveLength(1);
+    const card = replies[0].attachments?.[0];
+    expect(card?.contentType).toBe(ADAPTIVE_CARD_CONTENT_TYPE);
+    const inputs = (card?.content as { body: { type: string; id?: string; style?: string }[] }).body.filter((element) => element.type === 'Input.Text');
+    expect(inputs).toEqual([expect.objectContaining({ id: API_KEY_INPUT_ID, style: 'password' })]);
+    expect(replies[0].inputHint).toBe('expectingInput');
+
+    const connected = await harness.say({ value: { [API_KEY_INPUT_ID]: KEY, action: 'submitApiKey' } });
+    expectConnectedReply(connected);
+    expect(shownAll(connected)).not.toMatch(/delete/);
+    expect(harness.deletedActivityIds).toEqual([]);
+    await expectConnected(harness);
+  });
+
+  test('on the Emulator a refused card submission shows the card again with the reason', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    await answer(harness, 'acme', EMAIL);
+    const replies = await harness.say({ value: { [API_KEY_INPUT_ID]: 'short' } });
+    expect(replies).toHaveLength(1);
+    expect(replies[0].attachments?.[0]?.contentType).toBe(ADAPTIVE_CARD_CONTENT_TYPE);
+    expect(shown(replies[0])).toContain('too short');
+    expectConnectedReply(await harness.say({ value: { [API_KEY_INPUT_ID]: KEY } }));
+  });
+
+  test('on the Emulator a typed key is still accepted, and the user is asked to delete it', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    await answer(harness, 'acme', EMAIL);
+    const connected = await harness.say({ id: 'typed-key-message', text: KEY });
+    expectConnectedReply(connected);
+    expect(shownAll(connected)).toContain(say.pleaseDeleteKeyMessage());
+    // The Emulator cannot delete a user's message, so the bot does not pretend to.
+    expect(harness.deletedActivityIds).toEqual([]);
+    await expectConnected(harness);
+  });
+
+  test('on a channel without cards the key is asked for in plain text', async () => {
+    const harness = chat({ channelId: 'slack' });
+    const replies = await answer(harness, 'acme', EMAIL);
+    expect(replies[0].attachments ?? []).toHaveLength(0);
+    expect(replies[0].text).toContain(ASKS_KEY);
+    expect(replies[0].inputHint).toBe('expectingInput');
+  });
+
+  test('on Slack a typed key is deleted from the chat, and the bot says so', async () => {
+    const harness = chat({ channelId: 'slack' });
+    await answer(harness, 'acme', EMAIL);
+    const connected = await harness.say({ id: 'typed-key-message', text: KEY });
+    expect(harness.deletedActivityIds).toEqual(['typed-key-message']);
+    expect(shownAll(connected)).toContain(say.keyMessageDeleted());
+    expectConnectedReply(connected);
+  });
+
+  test('on Slack, when deleting fails, the bot asks the user to delete it and still connects', async () => {
+    const harness = chat({ channelId: 'slack' });
+    harness.refuseDeletes = true;
+    await answer(harness, 'acme', EMAIL);
+    const connected = await harness.say({ id: 'typed-key-message', text: KEY });
+    expect(shownAll(connected)).toContain(say.pleaseDeleteKeyMessage());
+    expect(shownAll(connected)).not.toContain(say.keyMessageDeleted());
+    expectConnectedReply(connected);
+    await expectConnected(harness);
+    expect(harness.logs.join('\n')).toContain('connect.delete_key_message_failed');
+  });
+
+  test('on Slack a wrong typed key is deleted too, before asking again', async () => {
+    const harness = chat({ channelId: 'slack' });
+    await answer(harness, 'acme', EMAIL);
+    const replies = await harness.say({ id: 'wrong-key-message', text: WRONG_KEY });
+    expect(harness.deletedActivityIds).toEqual(['wrong-key-message']);
+    expect(shownAll(replies)).toContain(say.keyMessageDeleted());
+    expect(shownAll(replies)).toContain(ASKS_EMAIL);
+  });
+});
+
+describe('secrets', () => {
+  // Runs last in this file: every reply and log line of every test above is checked.
+  test('no key used in this file appears in any reply or log line', () => {
+    expect(transcript.length).toBeGreaterThan(100);
+    expect(logs.length).toBeGreaterThan(10);
+    const everything = [...transcript.map((activity) => JSON.stringify(activity)), ...logs].join('\n');
+    for (const key of KEYS_USED) expect(everything).not.toContain(key);
+    expect(everything).not.toContain(BASIC_TOKEN.slice('Basic '.length));
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * End to end, what enters the bot: production authentication and the checks on request bodies, on the
+ * real restify server. A rejected request runs no turn, never crashes the server and never answers with
+ * a stack trace.
+ */
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import { ChannelRecorder, EmulatorConversation } from '../support/emulator';
+import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { said } from '../security/helpers';
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/** A POST with exactly these headers and bytes (fetch would add or fix some). */
+function rawPost(url: string, headers: Record<string, string>, body: Buffer | string | undefined, chunked = false): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: chunked ? headers : { ...headers, 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('error', reject);
+    if (body !== undefined && chunked) {
+      // Several chunks and no content-length, so the size is only known while reading.
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+      for (let offset = 0; offset < bytes.length; offset += 16 * 1024) request.write(bytes.subarray(offset, offset + 16 * 1024));
+      request.end();
+    } else {
+      request.end(body);
+    }
+  });
+}
+
+function activity(channel: ChannelRecorder, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'message',
+    id: randomUUID(),
+    channelId: 'emulator',
+    serviceUrl: channel.serviceUrl,
+    conversation: { id: `${randomUUID()}|livechat` },
+    from: { id: 'user-1', name: 'User' },
+    recipient: { id: 'bot-id', name: 'Bot' },
+    text: 'connect',
+    ...fields,
+  };
+}
+
+function loggedEvents(bot: BotUnderTest): string[] {
+  return bot.logs.map((line) => String((JSON.parse(line) as { event?: unknown }).event));
+}
+
+describe('production authentication (MicrosoftAppId set)', () => {
+  const channel = new ChannelRecorder();
+  let bot: BotUnderTest;
+  let consoleError: jest.SpyInstance;
+
+  beforeAll(async () => {
+    await channel.start();
+    bot = await startBot({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-password-123' });
+  });
+
+  beforeEach(() => {
+    // CloudAdapter prints auth failures with console.error; keep the test output quiet and look at what it printed.
+    consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => consoleError.mockRestore());
+
+  afterAll(async () => {
+    await bot.stop();
+    await channel.stop();
+  });
+
+  test.each([
+    ['no Authorization header', {}],
+    ['a Basic header', { authorization: `Basic ${Buffer.from('user:password').toString('base64')}` }],
+    ['an empty Bearer', { authorization: 'Bearer ' }],
+  ])('a request with %s gets 401 and runs no turn', async (_name, authHeaders: Record<string, string>) => {
+    const sent = activity(channel);
+    const response = await rawPost(`${bot.url}/api/messages`, { 'content-type': 'application/json', ...authHeaders }, JSON.stringify(sent));
+
+    expect(response.status).toBe(401);
+    expect(response.body).not.toContain('    at ');
+    // No turn: nothing sent to the channel, no conversation state written.
+    expect(channel.calls).toHaveLength(0);
+    const stateKey = `emulator/conversations/${(sent.conversation as { id: string }).id}/`;
+    expect(await bot.app.storage.read([stateKey])).toEqual({});
+    const printed = consoleError.mock.calls.map((args) => args.map(String).join(' ')).join('\n');
+    expect(printed).not.toContain('user:password');
+    expect(printed).not.toContain(Buffer.from('user:password').toString('base64'));
+  });
+
+  test("restify's own log lines go through the bot's logger, with the request reduced to method and path", async () => {
+    const token = Buffer.from('someone:restify-secret-token').toString('base64');
+    // An Accept header no formatter serves makes restify log the request it could not answer.
+    const response = await rawPost(`${bot.url}/api/messages?code=query-secret`, { 'content-type': 'application/json', accept: 'image/png', authorization: `Basic ${token}` }, JSON.stringify(activity(channel)));
+    expect(response.status).toBe(401);
+
+    const restifyLines = bot.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.component === 'restify');
+    expect(restifyLines.length).toBeGreaterThan(0);
+    expect(restifyLines.find((entry) => entry.req !== undefined)?.req).toEqual({ method: 'POST', url: '/api/messages' });
+    const logs = bot.logs.join('\n');
+    for (const secret of [token, 'restify-secret-token', 'query-secret']) expect(logs).not.toContain(secret);
+  });
+
+  test('the same activity is also refused when sent as the Emulator sends it', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    const reply = await chat.say('connect');
+    expect(reply.status).toBe(401);
+    expect(reply.activities).toHaveLength(0);
+  });
+});
+
+describe('request bodies that must not reach the bot', () => {
+  const channel = new ChannelRecorder();
+  let bot: BotUnderTest;
+  const SECRET_IN_BODY = 'body-secret-key-9d8c7b6a5f4e';
+
+  beforeAll(async () => {
+    await channel.start();
+    bot = await startBot({});
+  });
+
+  afterAll(async () => {
+    await bot.stop();
+    await channel.stop();
+  });
+
+  const json = { 'content-type': 'application/json' };
+  const cases: [string, () => { headers: Record<string, string>; body: Buffer | string | undefined; chunked?: boolean }, number][] = [
+    ['a body over the size limit', () => ({ headers: json, body: JSON.stringify(activity(channel, { text: 'x'.repeat(300 * 1024) })) }), 413],
+    ['a body over the limit sent in chunks without a length', () => ({ headers: json, body: JSON.stringify(activity(channel, { text: 'x'.repeat(300 * 1024) })), chunked: true }), 413],
+    ['a gzip body (a small bomb inflates past any limit)', () => ({ headers: { ...json, 'content-encoding': 'gzip' }, body: zlib.gzipSync(JSON.stringify(activity(channel, { text: ' '.repeat(5 * 1024 * 1024) }))) }), 415],
+    ['malformed JSON holding a key', () => ({ headers: json, body: `{"type":"message","text":${SECRET_IN_BODY}}` }), 400],
+    ['JSON cut short', () => ({ headers: json, body: `{"type":"message","text":"${SECRET_IN_BODY}` }), 400],
+    ['text/plain', () => ({ headers: { 'content-type': 'text/plain' }, body: JSON.stringify(activity(channel)) }), 415],
+    ['no content type', () => ({ headers: {}, body: JSON.stringify(activity(channel)) }), 415],
+    ['a form', () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=message&text=connect' }), 415],
+    ['multipart', () => ({ headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\n\r\nhi\r\n--x--' }), 415],
+    ['an empty body', () => ({ headers: json, body: '' }), 400],
+    ['null', () => ({ headers: json, body: 'null' }), 400],
+    ['a JSON array', () => ({ headers: json, body: JSON.stringify([activity(channel)]) }), 400],
+    ['a JSON string', () => ({ headers: json, body: '"message"' }), 400],
+    ['an object without type', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), type: undefined }) }), 400],
+    ['an empty type', () => ({ headers: json, body: JSON.stringify(activity(channel, { type: '' })) }), 400],
+    ['a type that is not a string', () => ({ headers: json, body: JSON.stringify(activity(channel, { type: ['message'] })) }), 400],
+    ['no conversation', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), conversation: undefined }) }), 400],
+    ['a conversation without id', () => ({ headers: json, body: JSON.stringify(activity(channel, { conversation: { name: 'x' } })) }), 400],
+    ['no from', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), from: undefined }) }), 400],
+    ['no channelId', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), channelId: undefined }) }), 400],
+    ['text that is an object', () => ({ headers: json, body: JSON.stringify(activity(channel, { text: { toString: 'x' } })) }), 400],
+    ['entities that are not a list', () => ({ headers: json, body: JSON.stringify(activity(channel, { entities: { type: 'mention' } })) }), 400],
+    ['no serviceUrl', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), serviceUrl: undefined }) }), 400],
+    ['JSON nested 50,000 deep', () => ({ headers: json, body: `${'['.repeat(50_000)}${']'.repeat(50_000)}` }), 400],
+  ];
+
+  test.each(cases)('%s is refused before any turn runs', async (_name, make, expectedStatus) => {
+    const callsBefore = channel.calls.length;
+    const turnsBefore = loggedEvents(bot).filter((event) => event === 'http.activity').length;
+    const { headers, body, chunked } = make();
+
+    const response = await rawPost(`${bot.url}/api/messages`, headers, body, chunked);
+
+    expect(response.status).toBe(expectedStatus);
+    expect(response.body).not.toContain('    at ');
+    expect(response.body).not.toContain(SECRET_IN_BODY);
+    expect(response.body.length).toBeLessThan(300);
+    expect(channel.calls.length).toBe(callsBefore);
+    expect(loggedEvents(bot).filter((event) => event === 'http.activity').length).toBe(turnsBefore);
+
+    // The server is still there and the bot still answers a normal message.
+    const chat = new EmulatorConversation(bot.url, channel);
+    const help = await chat.say('help');
+    expect(help.status).toBe(200);
+    expect(said(help)).toMatch(/connect/);
+  });
+
+  test('other methods and paths get a short 404 or 405', async () => {
+    const get = await fetch(`${bot.url}/api/messages`);
+    expect(get.status).toBe(405);
+    const elsewhere = await rawPost(`${bot.url}/api/other`, json, JSON.stringify(activity(channel)));
+    expect(elsewhere.status).toBe(404);
+    for (const body of [await get.text(), elsewhere.body]) expect(body).not.toContain('    at ');
+  });
+
+  test('nothing a refused body held was logged', () => {
+    const logs = bot.logs.join('\n');
+    expect(logs).not.toContain(SECRET_IN_BODY);
+    expect(logs).not.toContain('xxxxxxxxxxxxxxxx');
+    expect(loggedEvents(bot)).toContain('http.rejected');
+  });
+});
