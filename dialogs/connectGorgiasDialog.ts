@@ -9,13 +9,11 @@ import {
   TextPrompt,
   WaterfallDialog,
   type DialogTurnResult,
-  type PromptValidatorContext,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from '../src/gorgias/types';
 import * as say from '../src/messages/connect';
-import type { Parsed } from '../src/validation/result';
 import { parseSubdomain } from '../src/validation/subdomain';
 import { parseEmail } from '../src/validation/email';
 import { parseApiKey } from '../src/validation/apiKey';
@@ -25,6 +23,7 @@ import type { ConnectedProfile } from '../src/profile/profile';
 import { channelDeletesUserMessages } from '../src/channels';
 import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
 import { InterruptibleDialog } from './interruptibleDialog';
+import { textValidator } from './textValidator';
 import { ShortChoicePrompt } from './shortChoicePrompt';
 
 export const CONNECT_DIALOG = 'connectGorgias';
@@ -214,35 +213,6 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
     await step.context.sendActivity(say.CANCELLED);
     return step.endDialog({ connected: false } satisfies ConnectResult);
   }
-}
-
-/**
- * A TextPrompt validator from a parser: it accepts the parsed (normalized) value, or makes the retry
- * message the parser's reason followed by the question, in one message.
- */
-function textValidator(parse: (input: string) => Parsed<string>, question: string) {
-  return async (prompt: PromptValidatorContext<string>): Promise<boolean> => {
-    const answer = answerText(prompt);
-    const parsed: Parsed<string> = answer === undefined ? { ok: false, reason: say.NOT_TEXT } : parse(answer);
-    if (parsed.ok) {
-      prompt.recognized.value = parsed.value;
-      return true;
-    }
-    prompt.options.retryPrompt = `${parsed.reason}\n\n${question}`;
-    return false;
-  };
-}
-
-/**
- * The text to judge. TextPrompt does not recognize an empty message, but the user did type (nothing):
- * the parser's "please type ..." says more than "I can only read typed text". A message that carries
- * only attachments has no answer at all.
- */
-function answerText(prompt: PromptValidatorContext<string>): string | undefined {
-  if (prompt.recognized.succeeded) return prompt.recognized.value ?? '';
-  const activity = prompt.context.activity;
-  const hasAttachments = (activity.attachments?.length ?? 0) > 0;
-  return activity.type === ActivityTypes.Message && !hasAttachments && typeof activity.text === 'string' ? activity.text : undefined;
 }
 
 function explainTransient(failure: GorgiasFailure): string {

@@ -29,25 +29,35 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
   /** What to say when the user asks for help while the inner dialog `activeDialogId` waits. */
   protected abstract helpFor(activeDialogId: string | undefined): string;
 
-  /** The options a fresh run starts from, with a notice to show before its first question. */
-  protected abstract startOverOptions(notice: string): O;
+  /**
+   * The options a fresh run starts from, with a notice to show before its first question; undefined
+   * when the dialog has a single question, which "start over" then simply asks again.
+   */
+  protected abstract startOverOptions(notice: string): O | undefined;
+
+  /** What to say when the user cancels. */
+  protected cancelMessage(): string {
+    return CANCELLED;
+  }
 
   override async continueDialog(outerDc: DialogContext): Promise<DialogTurnResult> {
     const activity = outerDc.context.activity;
     const interruption = activity.type === ActivityTypes.Message ? interruptionIn(activity.text) : undefined;
     if (interruption === 'cancel') {
-      await outerDc.context.sendActivity(CANCELLED);
+      await outerDc.context.sendActivity(this.cancelMessage());
       return outerDc.cancelAllDialogs();
     }
     if (interruption === 'start over') {
-      return outerDc.replaceDialog(this.id, this.startOverOptions(STARTING_OVER));
+      const fresh = this.startOverOptions(STARTING_OVER);
+      if (fresh) return outerDc.replaceDialog(this.id, fresh);
     }
     return super.continueDialog(outerDc);
   }
 
   protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    if (interruptionIn(innerDc.context.activity.text) === 'help' && innerDc.context.activity.type === ActivityTypes.Message) {
-      await innerDc.context.sendActivity(this.helpFor(innerDc.activeDialog?.id));
+    const interruption = innerDc.context.activity.type === ActivityTypes.Message ? interruptionIn(innerDc.context.activity.text) : undefined;
+    if (interruption === 'help' || interruption === 'start over') {
+      await innerDc.context.sendActivity(interruption === 'help' ? this.helpFor(innerDc.activeDialog?.id) : STARTING_OVER);
       await innerDc.repromptDialog();
       return Dialog.EndOfTurn;
     }

@@ -2,17 +2,19 @@
  * The Bot Framework adapter. With no MicrosoftAppId it accepts the Emulator's unauthenticated requests;
  * with one, every request must carry a valid Bot Framework token.
  */
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { TURN_ERROR } from './messages/bot';
+import { ClientReusingAuthentication } from './clientReusingAuthentication';
 
 export function createAdapter(
   botFramework: AppConfig['botFramework'],
   logger: Logger,
   resetConversation: (context: TurnContext) => Promise<void>,
 ): CloudAdapter {
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({ ...botFramework }));
+  // Reuses the connector and user-token clients across turns instead of building them on every turn.
+  const adapter = new CloudAdapter(new ClientReusingAuthentication({ ...botFramework }));
 
   adapter.onTurnError = async (context, error) => {
     // The error may come from anywhere in the turn; log only its safe parts (see logger.ts), never the activity.

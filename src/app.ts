@@ -17,6 +17,7 @@ import { OperatorConnection } from './operatorConnection';
 import { ProfileStore } from './profileStore';
 import { OperatorCredentials, UserProfileCredentials, type CredentialsSource } from './turnCredentials';
 import { ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
+import { GorgiasActions } from '../dialogs/gorgiasActions';
 import { GorgiasBot } from './bot';
 import { createAdapter } from './adapter';
 import { createServer } from './server';
@@ -58,16 +59,27 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
   const profiles = new ProfileStore(conversationState, secrets);
   const credentials = await credentialsSource(config, gorgias, profiles, logger);
 
+  const actions = new GorgiasActions(
+    {
+      gorgias,
+      credentials,
+      profiles,
+      urlTemplate: config.gorgias.urlTemplate,
+      ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
+      logger,
+    },
+    config.actions,
+  );
   const connectDialog = new ConnectGorgiasDialog({
     verifier: gorgias,
     saveProfile: (context, profile) => profiles.save(context, profile),
     secrets,
     limiter: new FailureLimiter(storage, config.bruteForce.maxFailures, config.bruteForce.windowMs),
     maxVerifyFailures: config.gorgias.maxVerifyFailures,
-    nextSteps: () => [say.STATUS, say.DISCONNECT, say.HELP],
+    nextSteps: () => [...actions.buttons(), say.STATUS, say.DISCONNECT, say.HELP],
     logger,
   });
-  const bot = new GorgiasBot({ conversationState, connectDialog, credentials, profiles, logger, botAppId: config.botFramework.MicrosoftAppId });
+  const bot = new GorgiasBot({ conversationState, connectDialog, actions, credentials, profiles, logger, botAppId: config.botFramework.MicrosoftAppId });
   const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
   const server = createServer({ adapter, bot, logger, maxBodyBytes: config.maxBodyBytes });
 

@@ -7,6 +7,7 @@ import { ActivityHandler, MessageFactory, type Activity, type ConversationState,
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
+import type { GorgiasActions } from '../dialogs/gorgiasActions';
 import * as say from './messages/bot';
 import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFUSED } from './messages/connect';
 import type { CredentialsSource, TurnCredentials } from './turnCredentials';
@@ -17,6 +18,8 @@ import { isETagConflict } from './storage/optimisticConversationState';
 export interface BotDependencies {
   conversationState: ConversationState;
   connectDialog: ConnectGorgiasDialog;
+  /** The ticket and customer actions enabled by GORGIAS_ACTIONS. */
+  actions: GorgiasActions;
   credentials: CredentialsSource;
   profiles: ProfileStore;
   logger: Logger;
@@ -58,6 +61,7 @@ export class GorgiasBot extends ActivityHandler {
     this.dialogState = deps.conversationState.createProperty<DialogState>('dialogState');
     this.welcomed = deps.conversationState.createProperty<boolean>('welcomed');
     this.dialogs = new DialogSet(this.dialogState).add(deps.connectDialog);
+    for (const dialog of deps.actions.dialogs) this.dialogs.add(dialog);
 
     this.onMembersAdded(async (context, next) => {
       const newcomers = (context.activity.membersAdded ?? []).filter((member) => member.id !== context.activity.recipient?.id);
@@ -109,7 +113,10 @@ export class GorgiasBot extends ActivityHandler {
       if (result.status !== DialogTurnStatus.empty) return;
     }
 
-    const command = commandIn(textWithoutBotMention(context.activity));
+    const text = textWithoutBotMention(context.activity);
+    const command = commandIn(text);
+    const action = command === undefined ? this.deps.actions.commandIn(context, text) : undefined;
+    if (action) return this.deps.actions.run(dc, action);
     switch (command) {
       case 'connect':
       case 'reconnect':
@@ -228,19 +235,27 @@ export class GorgiasBot extends ActivityHandler {
   }
 
   private helpText(): string {
-    return this.deps.credentials.managedByOperator ? say.HELP_OPERATOR_MODE : say.HELP_USER_MODE;
+    const basics = this.deps.credentials.managedByOperator ? say.HELP_OPERATOR_MODE : say.HELP_USER_MODE;
+    const actions = this.deps.actions.helpLines();
+    return actions.length === 0 ? basics : `${basics}\n\nWith Gorgias:\n\n${actions.join('\n')}`;
   }
 
   /** The next steps worth offering: what a connected user can do, or how to connect. */
   async menu(context: TurnContext): Promise<string[]> {
-    if (this.deps.credentials.managedByOperator) return [say.STATUS, say.HELP];
+    if (this.deps.credentials.managedByOperator) return this.connectedMenu();
     return this.menuFor(await this.deps.credentials.forTurn(context));
   }
 
   private menuFor(credentials: TurnCredentials): string[] {
-    if (this.deps.credentials.managedByOperator) return [say.STATUS, say.HELP];
-    if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
+    if (this.deps.credentials.managedByOperator) return this.connectedMenu();
+    if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : this.connectedMenu();
     return [say.CONNECT, say.HELP];
+  }
+
+  /** What a connected user is offered: the enabled actions, then the account commands. */
+  connectedMenu(): string[] {
+    const account = this.deps.credentials.managedByOperator ? [say.STATUS, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
+    return [...this.deps.actions.buttons(), ...account];
   }
 }
 

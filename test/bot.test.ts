@@ -159,7 +159,7 @@ describe('status', () => {
     expect(text).toContain(`••••${KEY.slice(-4)}`);
     // At most the last 4 characters: no 5 characters of the key in a row appear anywhere.
     for (let start = 0; start + 5 <= KEY.length; start += 1) expect(text).not.toContain(KEY.slice(start, start + 5));
-    expect(suggestedTitles(replies[0])).toEqual([say.STATUS, say.DISCONNECT, say.HELP]);
+    expect(suggestedTitles(replies[0])).toEqual(['Recent tickets', 'New ticket', 'New customer', say.STATUS, say.DISCONNECT, say.HELP]);
   });
 });
 
@@ -196,7 +196,9 @@ describe('help and anything else', () => {
     const harness = chat();
     const replies = await harness.say('help');
     expect(replies).toHaveLength(1);
-    expect(replies[0].text).toBe(say.HELP_USER_MODE);
+    expect(replies[0].text).toContain(say.HELP_USER_MODE);
+    // The enabled ticket and customer actions are listed too, each with how to write it.
+    expect(replies[0].text).toContain("**show ticket 123**");
     expect(suggestedTitles(replies[0])).toEqual([say.CONNECT, say.HELP]);
   });
 

@@ -58,6 +58,9 @@ export function alreadyConnected(profile: ConnectedProfile): string {
   return `You're already connected to **${profile.subdomain}.gorgias.com** as **${profile.email}**. Choose **Reconnect** to connect again with other details.`;
 }
 
+export const KEY_REJECTED_RECONNECT =
+  'Gorgias stopped accepting your API key (it was probably revoked or rotated). Choose **Reconnect** to connect again with a current key.';
+
 export const DISCONNECTED = "Done: I've forgotten your Gorgias account and deleted its key. Type **connect** to connect again.";
 export const NOTHING_TO_DISCONNECT = 'There is no connected Gorgias account to forget.';
 

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TestFlow, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import { ConnectGorgiasDialog } from '../../dialogs/connectGorgiasDialog';
+import { GorgiasActions } from '../../dialogs/gorgiasActions';
+import { ALL_ACTIONS, type GorgiasAction } from '../../src/config';
 import { GorgiasBot } from '../../src/bot';
 import { GorgiasClient } from '../../src/gorgias/client';
 import { createLogger } from '../../src/logger';
@@ -25,6 +27,8 @@ export interface HarnessOptions {
   isGroup?: boolean;
   timeoutMs?: number;
   maxVerifyFailures?: number;
+  /** GORGIAS_ACTIONS; all of them by default. */
+  actions?: GorgiasAction[];
   /** The limiter's own threshold (AUTH_FAILURE_LIMIT); high by default so it stays out of the way. */
   limiterMaxFailures?: number;
   /** Every activity the bot sends is also pushed here, so a test file can check all of them at the end. */
@@ -82,7 +86,19 @@ export class BotHarness {
       nextSteps: () => [botSay.STATUS, botSay.DISCONNECT, botSay.HELP],
       logger,
     });
-    const bot = new GorgiasBot({ conversationState, connectDialog, credentials: new UserProfileCredentials(this.profiles), profiles: this.profiles, logger });
+    const credentials = new UserProfileCredentials(this.profiles);
+    const actions = new GorgiasActions(
+      {
+        gorgias: this.gorgias,
+        credentials,
+        profiles: this.profiles,
+        urlTemplate: options.urlTemplate,
+        ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
+        logger,
+      },
+      options.actions ?? [...ALL_ACTIONS],
+    );
+    const bot = new GorgiasBot({ conversationState, connectDialog, actions, credentials, profiles: this.profiles, logger });
     this.adapter = new DeletionRecordingAdapter((context) => bot.run(context), {
       channelId: this.channelId,
       conversation: { id: this.conversationId, isGroup: options.isGroup === true, name: 'Convo', conversationType: options.isGroup ? 'groupChat' : 'personal' },

@@ -1,0 +1,112 @@
+/**
+ * What every ticket and customer action shares: the credentials for the turn, showing a result as an
+ * Adaptive Card (or text where the channel has no cards), telling the user when Gorgias's rate budget
+ * makes them wait, and explaining a failure with the next step to take.
+ */
+import { ActionTypes, MessageFactory, type CardAction, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { GorgiasClient, CallOptions } from '../src/gorgias/client';
+import type { GorgiasFailure } from '../src/gorgias/types';
+import { ticketWebUrl } from '../src/gorgias/urls';
+import type { ConnectedProfile } from '../src/profile/profile';
+import type { ProfileStore } from '../src/profileStore';
+import type { CredentialsSource } from '../src/turnCredentials';
+import type { AdaptiveCard } from '../src/cards/apiKeyCard';
+import type { TicketLinks } from '../src/cards/tickets';
+import { asAttachment } from '../src/cards/adaptive';
+import { channelRendersAdaptiveCards } from '../src/channels';
+import { busy, explainFailure, type FailureContext } from '../src/messages/tickets';
+import * as say from '../src/messages/bot';
+
+export interface ActionServices {
+  gorgias: GorgiasClient;
+  credentials: CredentialsSource;
+  profiles: ProfileStore;
+  urlTemplate: string;
+  /** Where "more" continues from: the next-page cursor of the last ticket list shown. */
+  ticketCursor: StatePropertyAccessor<string | undefined>;
+  logger: Logger;
+}
+
+export const TRY_AGAIN = 'Try again';
+
+/** The connected profile for this turn, or undefined after telling the user why there is none. */
+export async function profileForAction(services: ActionServices, context: TurnContext): Promise<ConnectedProfile | undefined> {
+  const credentials = await services.credentials.forTurn(context);
+  switch (credentials.state) {
+    case 'connected':
+      if (!credentials.needsReconnect) return credentials.profile;
+      await context.sendActivity(MessageFactory.suggestedActions([say.RECONNECT], say.KEY_REJECTED_RECONNECT));
+      return undefined;
+    case 'not_connected':
+      await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT, say.HELP], say.NOT_CONNECTED));
+      return undefined;
+    case 'unreadable':
+      await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT], say.UNREADABLE_PROFILE));
+      return undefined;
+    case 'operator_unavailable':
+      await context.sendActivity(explainFailure(credentials.failure, { topic: { kind: 'tickets' }, keyOwner: 'operator' }));
+      return undefined;
+  }
+}
+
+export function linksFor(services: ActionServices, profile: ConnectedProfile): TicketLinks {
+  return { webUrlFor: (id) => ticketWebUrl(services.urlTemplate, profile.subdomain, id) };
+}
+
+/** Tells the user once when their request waits for the account's rate budget. */
+export function busyNotice(context: TurnContext): CallOptions {
+  let told = false;
+  return {
+    onQueued: async (waitMs) => {
+      if (told) return;
+      told = true;
+      await context.sendActivity(busy(waitMs));
+    },
+  };
+}
+
+/** A card where the channel renders Adaptive Cards, the Markdown text elsewhere; one message either way. */
+export async function sendResult(context: TurnContext, card: AdaptiveCard, text: string, suggestions: (string | CardAction)[] = []): Promise<void> {
+  const message = channelRendersAdaptiveCards(context.activity.channelId)
+    ? MessageFactory.attachment(asAttachment(card))
+    : MessageFactory.text(text);
+  if (suggestions.length > 0) message.suggestedActions = { actions: suggestions.map(toCardAction), to: [] };
+  await context.sendActivity(message);
+}
+
+function toCardAction(action: string | CardAction): CardAction {
+  return typeof action === 'string' ? { type: ActionTypes.ImBack, title: action, value: action } : action;
+}
+
+/** A button that sends `command` again, so a retry needs no retyping. */
+export function retryButton(command: string): CardAction {
+  return { type: ActionTypes.ImBack, title: TRY_AGAIN, value: command };
+}
+
+/** Failures worth simply trying again: Gorgias was slow, down, or busy. */
+export function isTransient(failure: GorgiasFailure): boolean {
+  return failure.kind === 'unavailable' || failure.kind === 'rate_limited' || failure.kind === 'bad_response';
+}
+
+/**
+ * Explains a failed call. A 401 means the key was revoked or rotated: a user's profile is marked as
+ * needing reconnection (the operator's cannot be, and the user is told to contact them).
+ */
+export async function reportFailure(
+  services: ActionServices,
+  context: TurnContext,
+  profile: ConnectedProfile,
+  failure: GorgiasFailure,
+  about: Omit<FailureContext, 'keyOwner'>,
+  retryCommand?: string,
+): Promise<void> {
+  const keyOwner = profile.source === 'operator' ? 'operator' : 'user';
+  services.logger.info({ event: 'gorgias.action_failed', failure: failure.kind, topic: about.topic.kind }, 'a Gorgias action failed');
+  if (failure.kind === 'unauthorized' && keyOwner === 'user') await services.profiles.markNeedsReconnect(context);
+  const text = explainFailure(failure, { ...about, keyOwner });
+  const suggestions: (string | CardAction)[] = [];
+  if (failure.kind === 'unauthorized' && keyOwner === 'user') suggestions.push(say.RECONNECT);
+  else if (retryCommand !== undefined && isTransient(failure)) suggestions.push(retryButton(retryCommand));
+  await context.sendActivity(suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions.map(toCardAction), text) : MessageFactory.text(text));
+}

@@ -1,0 +1,93 @@
+/**
+ * "Close ticket <id>", "Reopen ticket <id>" and "Delete ticket <id>": looks the ticket up, asks for a
+ * confirmation that names it by its subject, and only then changes or deletes it.
+ */
+import { ConfirmPrompt, ListStyle, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { confirmDelete, confirmStatusChange, statusChanged, ticketDeleted, ticketName } from '../src/messages/tickets';
+import { busyNotice, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+
+export const TICKET_CHANGE_DIALOG = 'ticketChange';
+const WATERFALL = 'ticketChange.steps';
+const CONFIRM_PROMPT = 'ticketChange.confirm';
+
+export type TicketChange = 'close' | 'reopen' | 'delete';
+
+export interface TicketChangeOptions {
+  ticketId: number;
+  change: TicketChange;
+  /** Filled once the ticket was looked up, to name it in the confirmation and the result. */
+  subject?: string;
+}
+
+export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions> {
+  constructor(private readonly services: ActionServices) {
+    super(TICKET_CHANGE_DIALOG);
+    this.addDialog(new ConfirmPrompt(CONFIRM_PROMPT)).addDialog(
+      new WaterfallDialog<TicketChangeOptions>(WATERFALL, [this.lookUpAndConfirm.bind(this), this.apply.bind(this)]),
+    );
+    this.initialDialogId = WATERFALL;
+  }
+
+  protected helpFor(): string {
+    return 'Answer **yes** to go ahead, or **no** to leave the ticket as it is.';
+  }
+
+  /** There is only one question: starting over asks it again. */
+  protected startOverOptions(): undefined {
+    return undefined;
+  }
+
+  protected override cancelMessage(): string {
+    return 'OK, I left the ticket as it was.';
+  }
+
+  private async lookUpAndConfirm(step: WaterfallStepContext<TicketChangeOptions>): Promise<DialogTurnResult> {
+    const { ticketId, change } = step.options;
+    const profile = await profileForAction(this.services, step.context);
+    if (!profile) return step.endDialog();
+    const ticket = await this.services.gorgias.getTicket(profile, ticketId, busyNotice(step.context));
+    if (!ticket.ok) {
+      await reportFailure(this.services, step.context, profile, ticket.failure, { topic: { kind: 'ticket', id: ticketId } }, commandFor(change, ticketId));
+      return step.endDialog();
+    }
+    step.options.subject = ticket.value.subject;
+    const named = { id: ticketId, subject: ticket.value.subject };
+    if (change !== 'delete' && ticket.value.status === statusAfter(change)) {
+      await step.context.sendActivity(`Ticket ${ticketName(named)} is already **${statusAfter(change)}**.`);
+      return step.endDialog();
+    }
+    const question = change === 'delete' ? confirmDelete(named) : confirmStatusChange(named, statusAfter(change));
+    return step.prompt(CONFIRM_PROMPT, { prompt: question, style: ListStyle.suggestedAction });
+  }
+
+  private async apply(step: WaterfallStepContext<TicketChangeOptions>): Promise<DialogTurnResult> {
+    const { ticketId, change, subject } = step.options;
+    if (step.result !== true) {
+      await step.context.sendActivity(this.cancelMessage());
+      return step.endDialog();
+    }
+    const profile = await profileForAction(this.services, step.context);
+    if (!profile) return step.endDialog();
+    const named = { id: ticketId, subject };
+    const call = busyNotice(step.context);
+    const result =
+      change === 'delete'
+        ? await this.services.gorgias.deleteTicket(profile, ticketId, call)
+        : await this.services.gorgias.setTicketStatus(profile, ticketId, statusAfter(change), call);
+    if (!result.ok) {
+      await reportFailure(this.services, step.context, profile, result.failure, { topic: { kind: 'ticket', id: ticketId } }, commandFor(change, ticketId));
+      return step.endDialog();
+    }
+    await step.context.sendActivity(change === 'delete' ? ticketDeleted(named) : statusChanged(named, statusAfter(change)));
+    return step.endDialog();
+  }
+}
+
+function statusAfter(change: Exclude<TicketChange, 'delete'>): 'open' | 'closed' {
+  return change === 'close' ? 'closed' : 'open';
+}
+
+function commandFor(change: TicketChange, ticketId: number): string {
+  return `${change} ticket ${ticketId}`;
+}

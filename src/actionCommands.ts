@@ -1,0 +1,104 @@
+/**
+ * Reads a ticket or customer action out of what the user typed ("show ticket 123", "tag 42 vip",
+ * "find customer jane@acme.com"). SDK-free: text in, a typed command out.
+ */
+import type { GorgiasAction } from './config';
+import { parseId } from './gorgias/models';
+import { parseEmail } from './validation/email';
+
+export type ActionCommand =
+  /** `next` continues the last list shown; a card's More button carries its cursor instead. */
+  | { action: 'recent'; page: 'first' | 'next'; cursor?: string }
+  | { action: 'show'; ticketId: number }
+  | { action: 'new' }
+  | { action: 'close'; ticketId: number }
+  | { action: 'reopen'; ticketId: number }
+  | { action: 'tag'; ticketId: number; tag: string }
+  | { action: 'delete'; ticketId: number }
+  | { action: 'customer'; email: string }
+  | { action: 'new-customer' };
+
+export type ParsedAction =
+  | { ok: true; command: ActionCommand }
+  /** The user clearly meant an action but left something out or mistyped it: say how to write it. */
+  | { ok: false; action: GorgiasAction; reason: string };
+
+/** The button titles, also accepted typed. */
+export const ACTION_TITLES = {
+  recent: 'Recent tickets',
+  more: 'More tickets',
+  new: 'New ticket',
+  newCustomer: 'New customer',
+} as const;
+
+const TICKET_ID_ACTIONS: Record<string, 'show' | 'close' | 'reopen' | 'delete'> = {
+  show: 'show',
+  open: 'show',
+  view: 'show',
+  get: 'show',
+  close: 'close',
+  reopen: 'reopen',
+  delete: 'delete',
+  remove: 'delete',
+};
+
+const EXAMPLES: Record<GorgiasAction, string> = {
+  recent: 'recent tickets',
+  show: 'show ticket 123',
+  new: 'new ticket',
+  close: 'close ticket 123',
+  reopen: 'reopen ticket 123',
+  tag: 'tag ticket 123 vip',
+  delete: 'delete ticket 123',
+  customer: 'find customer jane@example.com',
+  'new-customer': 'new customer',
+};
+
+export function exampleOf(action: GorgiasAction): string {
+  return EXAMPLES[action];
+}
+
+export function parseActionCommand(text: string | undefined): ParsedAction | undefined {
+  if (typeof text !== 'string' || text.length > 300) return undefined;
+  const words = text.trim().replace(/[.!?]+$/, '').split(/\s+/).filter((word) => word !== '');
+  if (words.length === 0) return undefined;
+  const lower = words.map((word) => word.toLowerCase());
+  const phrase = lower.join(' ');
+
+  if (['recent', 'recent tickets', 'tickets', 'list tickets', 'latest tickets', 'my tickets'].includes(phrase)) {
+    return { ok: true, command: { action: 'recent', page: 'first' } };
+  }
+  if (['more', 'more tickets', 'next', 'next page'].includes(phrase)) return { ok: true, command: { action: 'recent', page: 'next' } };
+  if (['new ticket', 'create ticket', 'open a ticket', 'new'].includes(phrase)) return { ok: true, command: { action: 'new' } };
+  if (['new customer', 'create customer', 'add customer'].includes(phrase)) return { ok: true, command: { action: 'new-customer' } };
+
+  // "<verb> [ticket] <id>", also "ticket <id>" and "#<id>" for show.
+  const verb = lower[0];
+  const rest = lower[1] === 'ticket' ? words.slice(2) : words.slice(1);
+  if (verb === 'ticket' || /^#\d+$/.test(verb)) {
+    const id = parseId((verb === 'ticket' ? words[1] ?? '' : verb).replace(/^#/, ''));
+    return id === undefined || words.length > 2 ? needs('show') : { ok: true, command: { action: 'show', ticketId: id } };
+  }
+  if (TICKET_ID_ACTIONS[verb] && (lower[1] === 'ticket' || /^#?\d+$/.test(lower[1] ?? ''))) {
+    const action = TICKET_ID_ACTIONS[verb];
+    const id = rest.length === 1 ? parseId(rest[0].replace(/^#/, '')) : undefined;
+    return id === undefined ? needs(action) : { ok: true, command: { action, ticketId: id } };
+  }
+  if (verb === 'tag' && rest.length >= 1) {
+    const id = parseId(rest[0].replace(/^#/, ''));
+    const tag = rest.slice(1).join(' ').trim();
+    if (id === undefined || tag === '' || tag.length > 100) return needs('tag');
+    return { ok: true, command: { action: 'tag', ticketId: id, tag } };
+  }
+  if ((verb === 'find' && lower[1] === 'customer') || verb === 'customer') {
+    const emailText = (verb === 'find' ? words.slice(2) : words.slice(1)).join(' ');
+    if (emailText === '') return needs('customer');
+    const email = parseEmail(emailText);
+    return email.ok ? { ok: true, command: { action: 'customer', email: email.value } } : { ok: false, action: 'customer', reason: email.reason };
+  }
+  return undefined;
+}
+
+function needs(action: GorgiasAction): ParsedAction {
+  return { ok: false, action, reason: `Please write it like this: **${EXAMPLES[action]}**.` };
+}

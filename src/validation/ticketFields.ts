@@ -1,0 +1,26 @@
+/** Checks the free-text fields of new tickets and customers. SDK-free. */
+import type { Parsed } from './result';
+
+const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/;
+
+function freeText(input: string, what: string, max: number, example: string, allowNewlines: boolean): Parsed<string> {
+  const value = typeof input === 'string' ? input.trim() : '';
+  if (value === '') return { ok: false, reason: `Please type the ${what}, e.g. ${example}.` };
+  if (value.length > max) return { ok: false, reason: `That ${what} is too long: please keep it under ${max} characters.` };
+  if (CONTROL_EXCEPT_NEWLINES.test(value) || (!allowNewlines && /[\r\n]/.test(value))) {
+    return { ok: false, reason: `The ${what} contains characters I can't send to Gorgias; please type it again.` };
+  }
+  return { ok: true, value };
+}
+
+export function parseTicketSubject(input: string): Parsed<string> {
+  return freeText(input, 'subject', 200, '"Order #1234 never arrived"', false);
+}
+
+export function parseTicketMessage(input: string): Parsed<string> {
+  return freeText(input, 'message', 5000, '"My order never arrived, can you check?"', true);
+}
+
+export function parseCustomerName(input: string): Parsed<string> {
+  return freeText(input, 'name', 100, 'Jane Doe', false);
+}
