@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponseHeaders, type RawAxiosResponseHeaders } from 'axios';
+import axios, { type AxiosInstance, type CreateAxiosDefaults, type AxiosResponseHeaders, type RawAxiosResponseHeaders } from 'axios';
 import {
   isValidId,
   parseCustomer,
@@ -46,6 +46,8 @@ export interface GorgiasClientOptions {
    * waiting that long. Writes are never retried. Default 5; 0 turns the retry off.
    */
   maxAutoRetryAfterSeconds?: number;
+  /** The host name lookup; node's `dns.lookup` by default. Tests pass one that never leaves the machine. */
+  lookup?: CreateAxiosDefaults['lookup'];
 }
 
 /** Per-call options; every public method takes them as its last, optional argument. */
@@ -284,6 +286,7 @@ export class GorgiasClient {
       maxContentLength: maxResponseBytes,
       maxBodyLength: maxResponseBytes,
       timeout: options.timeoutMs,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
     });
   }
 

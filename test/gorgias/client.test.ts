@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { GorgiasClient, parseRetryAfterSeconds, userAgentFor } from '../../src/gorgias/client';
+import { GorgiasClient, parseRetryAfterSeconds, userAgentFor, type GorgiasClientOptions } from '../../src/gorgias/client';
 import type { GorgiasCredentials, GorgiasResult, GorgiasAccount } from '../../src/gorgias/types';
 import { FakeGorgias, htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
 
@@ -20,6 +20,12 @@ function makeClient(overrides: Partial<ConstructorParameters<typeof GorgiasClien
   clients.push(client);
   return client;
 }
+
+/** What dns.lookup reports for a host that does not exist. */
+const unknownHostLookup: GorgiasClientOptions['lookup'] = (hostname: string, _options: object, callback: (error: Error | null, address: []) => void) => {
+  const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+  process.nextTick(() => callback(error, []));
+};
 
 function listen(server: http.Server | net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -225,8 +231,9 @@ describe('transport failures', () => {
   });
 
   test('a DNS failure means no account', async () => {
-    // https because plain http is only allowed to loopback; the lookup fails before any TLS.
-    const result = await makeClient({ urlTemplate: 'https://{subdomain}.invalid:9' }).verifyAccount(CREDS);
+    // https because plain http is only allowed to loopback. The lookup is the machine's resolver
+    // answering "no such host", simulated so that the test sends no DNS query off this machine.
+    const result = await makeClient({ urlTemplate: 'https://{subdomain}.gorgias.com', lookup: unknownHostLookup }).verifyAccount(CREDS);
 
     expect(result).toEqual({ ok: false, failure: { kind: 'no_account', reason: 'dns' } });
   });
@@ -277,7 +284,7 @@ describe('secrets', () => {
     }
     const refused = makeClient({ urlTemplate: `http://127.0.0.1:${await refusedPort()}/{subdomain}` });
     results.push(await refused.verifyAccount(CREDS));
-    results.push(await makeClient({ urlTemplate: 'https://{subdomain}.invalid:9' }).verifyAccount(CREDS));
+    results.push(await makeClient({ urlTemplate: 'https://{subdomain}.gorgias.com', lookup: unknownHostLookup }).verifyAccount(CREDS));
 
     const kinds = results.map((result) => (result.ok ? 'ok' : result.failure.kind));
     expect(kinds).not.toContain('ok');
