@@ -53,11 +53,20 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     timeoutMs: config.gorgias.timeoutMs,
     authCheckPath: config.gorgias.authCheckPath,
     userAgent: userAgentFor(BOT_NAME, BOT_VERSION),
+    rateLimit: config.gorgias.rateLimit,
   });
 
   const conversationState = new OptimisticConversationState(storage);
   const profiles = new ProfileStore(conversationState, secrets);
-  const credentials = await credentialsSource(config, gorgias, profiles, logger);
+  let credentials: CredentialsSource;
+  try {
+    credentials = await credentialsSource(config, gorgias, profiles, logger);
+  } catch (error) {
+    // Nothing will serve: release the connections and the storage before reporting.
+    gorgias.close();
+    await storageHandle.close();
+    throw error;
+  }
 
   const actions = new GorgiasActions(
     {
