@@ -41,7 +41,13 @@ export async function createStorage(
 
     case 'sqlite': {
       const filePath = path.join(settings.dataDir, SQLITE_FILE_NAME);
-      const storage = new SqliteStorage(filePath);
+      let storage: SqliteStorage;
+      try {
+        storage = new SqliteStorage(filePath);
+      } catch (err) {
+        // SQLite's own words ("unable to open database file") name neither the file nor the setting.
+        throw new Error(`SQLite storage ${filePath} cannot be opened (check DATA_DIR): ${shortReason(err, '')}`);
+      }
       return { storage, close: async () => storage.close(), describe: `sqlite at ${filePath}` };
     }
 

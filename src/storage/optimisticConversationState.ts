@@ -16,9 +16,11 @@ const READ_RECORD = Symbol('optimisticConversationState.read');
 
 export class OptimisticConversationState extends ConversationState {
   override async load(context: TurnContext, force = false): Promise<Record<string, unknown>> {
+    // BotState reads storage only when forced or when the turn has no cached state. A load served from
+    // the cache, such as the empty state clear() leaves, must keep the eTag of the version actually read.
+    const readsStorage = force || this.get(context) === undefined;
     const state = (await super.load(context, force)) as Record<string, unknown>;
-    const record = context.turnState.get(READ_RECORD) as ReadRecord | undefined;
-    if (force || record?.state !== state) {
+    if (readsStorage) {
       const eTag = typeof state.eTag === 'string' ? state.eTag : undefined;
       context.turnState.set(READ_RECORD, { state, eTag, hash: calculateChangeHash(state) } satisfies ReadRecord);
     }

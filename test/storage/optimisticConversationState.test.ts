@@ -176,6 +176,25 @@ describe.each(backends)('OptimisticConversationState on $name storage', (backend
     expect(after).toMatchObject({ counter: 0 });
   });
 
+  test('clear() then new values: still written against the version the turn read', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { profile: 'connected' });
+    const stateA = new OptimisticConversationState(storage);
+    const stateB = new OptimisticConversationState(storage);
+    const turnA = turnIn(conversationId);
+    const turnB = turnIn(conversationId);
+    await stateA.load(turnA);
+    await stateB.createProperty<string>('note').set(turnB, 'from B');
+    await stateB.saveChanges(turnB);
+
+    // A starts its conversation state afresh; the accessors load the emptied state from the turn's cache.
+    await stateA.clear(turnA);
+    await stateA.createProperty<number>('counter').set(turnA, 1);
+
+    await expect(stateA.saveChanges(turnA)).rejects.toThrow(/eTag conflict/);
+    expect(await stored(conversationId)).toMatchObject({ profile: 'connected', note: 'from B' });
+  });
+
   test('an unchanged state writes nothing', async () => {
     const conversationId = newConversationId();
     await seed(conversationId, { counter: 5 });

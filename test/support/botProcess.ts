@@ -36,7 +36,7 @@ export interface BotProcess {
 }
 
 export interface BotProcessOptions {
-  /** How long the bot may take to log `server.listening`. Default 20 s (a busy shared machine). */
+  /** How long the bot may take to log `server.listening` (or, for runBotProcessToExit, to exit). Default 30 s. */
   startupTimeoutMs?: number;
   /** Add the test runner's own environment under the given one. Default false. */
   inheritEnv?: boolean;
@@ -50,7 +50,8 @@ export interface BotRun {
   stderrLines: string[];
 }
 
-const DEFAULT_STARTUP_TIMEOUT_MS = 20_000;
+/** Generous: several bots starting at once on a busy two-core machine take seconds each. */
+const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 /** A bot that will not stop gracefully within this is killed for good. */
 const STOP_GRACE_MS = 10_000;
 
@@ -183,13 +184,13 @@ export async function startBotProcess(env: Record<string, string | undefined>, o
   };
 }
 
-/** Runs the bot until it exits by itself (a startup that must fail), killing it if it is still up after `timeoutMs`. */
+/** Runs the bot until it exits by itself (a startup that must fail); kills it if it is still up after `timeoutMs` (default: the startup timeout). */
 export async function runBotProcessToExit(
   env: Record<string, string | undefined>,
   options: BotProcessOptions & { timeoutMs?: number } = {},
 ): Promise<BotRun> {
   const { child, stdoutLines, stderrLines, exited } = spawnBot(env, options);
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
   const exit = await exited;
   clearTimeout(timer);
   return { exit, stdoutLines, stderrLines };
