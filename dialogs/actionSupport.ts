@@ -10,6 +10,7 @@ import type { GorgiasFailure } from '../src/gorgias/types';
 import { ticketWebUrl } from '../src/gorgias/urls';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { ProfileStore } from '../src/profileStore';
+import { describeOperatorFailure } from '../src/operatorConnection';
 import type { CredentialsSource } from '../src/turnCredentials';
 import type { AdaptiveCard } from '../src/cards/apiKeyCard';
 import type { TicketLinks } from '../src/cards/tickets';
@@ -54,13 +55,18 @@ export function linksFor(services: ActionServices, profile: ConnectedProfile): T
   return { webUrlFor: (id) => ticketWebUrl(services.urlTemplate, profile.subdomain, id) };
 }
 
-/** Tells the user once when their request waits for the account's rate budget. */
+/** Marks a turn in which the user has already been told that Gorgias is busy. */
+const BUSY_NOTICE_SENT = Symbol('gorgiasBusyNoticeSent');
+
+/**
+ * Tells the user when their request waits for the account's rate budget: once per turn, however many
+ * calls the action makes (finding a customer makes two, each of which may wait).
+ */
 export function busyNotice(context: TurnContext): CallOptions {
-  let told = false;
   return {
     onQueued: async (waitMs) => {
-      if (told) return;
-      told = true;
+      if (context.turnState.get(BUSY_NOTICE_SENT) === true) return;
+      context.turnState.set(BUSY_NOTICE_SENT, true);
       await context.sendActivity(busy(waitMs));
     },
   };
@@ -103,6 +109,10 @@ export async function reportFailure(
 ): Promise<void> {
   const keyOwner = profile.source === 'operator' ? 'operator' : 'user';
   services.logger.info({ event: 'gorgias.action_failed', failure: failure.kind, topic: about.topic.kind }, 'a Gorgias action failed');
+  if (failure.kind === 'unauthorized' && keyOwner === 'operator') {
+    // Only the operator can fix this, and users were told to tell them: say it where the operator looks.
+    services.logger.error({ event: 'operator.key_rejected', subdomain: profile.subdomain, email: profile.email }, describeOperatorFailure(profile, failure));
+  }
   if (failure.kind === 'unauthorized' && keyOwner === 'user') await services.profiles.markNeedsReconnect(context);
   const text = explainFailure(failure, { ...about, keyOwner });
   const suggestions: (string | CardAction)[] = [];

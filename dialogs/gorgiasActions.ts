@@ -36,7 +36,7 @@ export class GorgiasActions {
     private readonly services: ActionServices,
     private readonly enabled: readonly GorgiasAction[],
   ) {
-    this.dialogs = [new NewTicketDialog(services), new NewCustomerDialog(services), new TicketChangeDialog(services)];
+    this.dialogs = [new NewTicketDialog(services), new NewCustomerDialog(services, enabled.includes('customer')), new TicketChangeDialog(services)];
   }
 
   /** The action in this message, typed or from a card's button; undefined when the message is not one. */

@@ -3,8 +3,7 @@
  * is already taken (409) it says so and shows the existing customer instead.
  */
 import { ConfirmPrompt, ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { parseEmail } from '../src/validation/email';
-import { parseCustomerName } from '../src/validation/ticketFields';
+import { parseCustomerEmail, parseCustomerName } from '../src/validation/ticketFields';
 import { isConflict } from '../src/gorgias/client';
 import { confirmNewCustomer, customerAlreadyExists, customerCreated } from '../src/messages/tickets';
 import { busyNotice, isTransient, profileForAction, reportFailure, type ActionServices } from './actionSupport';
@@ -32,10 +31,17 @@ export interface NewCustomerOptions {
 }
 
 export class NewCustomerDialog extends InterruptibleDialog<NewCustomerOptions> {
-  constructor(private readonly services: ActionServices) {
+  /**
+   * @param showExisting whether a taken email may show the existing customer and their tickets: only
+   * when "find customer" is enabled too, or creating a customer would become a way around its being off.
+   */
+  constructor(
+    private readonly services: ActionServices,
+    private readonly showExisting: boolean,
+  ) {
     super(NEW_CUSTOMER_DIALOG);
     this.addDialog(new TextPrompt(NAME_PROMPT, textValidator(parseCustomerName, ASK_NAME)))
-      .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, ASK_EMAIL)))
+      .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseCustomerEmail, ASK_EMAIL)))
       .addDialog(new ConfirmPrompt(CONFIRM_PROMPT))
       .addDialog(new ShortChoicePrompt(RETRY_PROMPT))
       .addDialog(
@@ -73,6 +79,8 @@ export class NewCustomerDialog extends InterruptibleDialog<NewCustomerOptions> {
 
   private async askName(step: WaterfallStepContext<NewCustomerOptions>): Promise<DialogTurnResult> {
     const options = step.options;
+    // Nobody should type a whole customer only to learn at the end that there is no usable connection.
+    if (!(await profileForAction(this.services, step.context))) return step.endDialog();
     if (options.name) return step.next(options.name);
     const question = `${ASK_NAME} (Type **cancel** to stop.)`;
     return step.prompt(NAME_PROMPT, { prompt: options.notice ? `${options.notice}\n\n${question}` : question });
@@ -87,7 +95,8 @@ export class NewCustomerDialog extends InterruptibleDialog<NewCustomerOptions> {
   private async confirm(step: WaterfallStepContext<NewCustomerOptions>): Promise<DialogTurnResult> {
     step.options.email = step.result as string;
     if (step.options.confirmed) return step.next(true);
-    return step.prompt(CONFIRM_PROMPT, { prompt: confirmNewCustomer(step.options.name as string, step.options.email), style: ListStyle.suggestedAction });
+    // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
+    return step.prompt(CONFIRM_PROMPT, { prompt: confirmNewCustomer(step.options.name as string, step.options.email) });
   }
 
   private async create(step: WaterfallStepContext<NewCustomerOptions>): Promise<DialogTurnResult> {
@@ -106,8 +115,8 @@ export class NewCustomerDialog extends InterruptibleDialog<NewCustomerOptions> {
       return step.endDialog();
     }
     if (isConflict(result.failure)) {
-      const existing = await this.services.gorgias.findCustomerByEmail(profile, email, busyNotice(step.context));
-      if (existing.ok && existing.value) {
+      const existing = this.showExisting ? await this.services.gorgias.findCustomerByEmail(profile, email, busyNotice(step.context)) : undefined;
+      if (existing?.ok && existing.value) {
         await showCustomer(this.services, step.context, profile, existing.value, `find customer ${email}`, customerAlreadyExists(email));
       } else {
         await step.context.sendActivity(customerAlreadyExists(email).replace(/ Here it is:$/, ''));

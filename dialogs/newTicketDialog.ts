@@ -5,8 +5,7 @@
  */
 import { MessageFactory } from 'botbuilder';
 import { ConfirmPrompt, ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { parseEmail } from '../src/validation/email';
-import { parseTicketMessage, parseTicketSubject } from '../src/validation/ticketFields';
+import { parseCustomerEmail, parseTicketMessage, parseTicketSubject } from '../src/validation/ticketFields';
 import { ticketCreatedCard, ticketSummaryCard } from '../src/cards/tickets';
 import { ticketCreatedText, ticketSummaryText } from '../src/messages/tickets';
 import { busyNotice, isTransient, linksFor, profileForAction, reportFailure, sendResult, type ActionServices } from './actionSupport';
@@ -39,7 +38,7 @@ export interface NewTicketOptions {
 export class NewTicketDialog extends InterruptibleDialog<NewTicketOptions> {
   constructor(private readonly services: ActionServices) {
     super(NEW_TICKET_DIALOG);
-    this.addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, ASK_EMAIL)))
+    this.addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseCustomerEmail, ASK_EMAIL)))
       .addDialog(new TextPrompt(SUBJECT_PROMPT, textValidator(parseTicketSubject, ASK_SUBJECT)))
       .addDialog(new TextPrompt(MESSAGE_PROMPT, textValidator(parseTicketMessage, ASK_MESSAGE)))
       .addDialog(new ConfirmPrompt(CONFIRM_PROMPT))
@@ -82,6 +81,8 @@ export class NewTicketDialog extends InterruptibleDialog<NewTicketOptions> {
 
   private async askEmail(step: WaterfallStepContext<NewTicketOptions>): Promise<DialogTurnResult> {
     const options = step.options;
+    // Nobody should type a whole ticket only to learn at the end that there is no usable connection.
+    if (!(await profileForAction(this.services, step.context))) return step.endDialog();
     if (options.customerEmail) return step.next(options.customerEmail);
     const question = `${ASK_EMAIL} (Type **cancel** to stop.)`;
     return step.prompt(EMAIL_PROMPT, { prompt: options.notice ? `${options.notice}\n\n${question}` : question });
@@ -104,7 +105,8 @@ export class NewTicketDialog extends InterruptibleDialog<NewTicketOptions> {
     if (step.options.confirmed) return step.next(true);
     const draft = draftOf(step.options);
     await sendResult(step.context, ticketSummaryCard(draft), ticketSummaryText(draft));
-    return step.prompt(CONFIRM_PROMPT, { prompt: 'Create this ticket?', style: ListStyle.suggestedAction });
+    // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
+    return step.prompt(CONFIRM_PROMPT, { prompt: 'Create this ticket?' });
   }
 
   private async create(step: WaterfallStepContext<NewTicketOptions>): Promise<DialogTurnResult> {

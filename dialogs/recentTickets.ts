@@ -7,6 +7,7 @@ import type { TurnContext } from 'botbuilder';
 import { recentTicketsCard } from '../src/cards/tickets';
 import { recentTicketsText } from '../src/messages/tickets';
 import { ACTION_TITLES } from '../src/actionCommands';
+import { channelRendersAdaptiveCards } from '../src/channels';
 import { busyNotice, linksFor, profileForAction, reportFailure, sendResult, type ActionServices } from './actionSupport';
 
 export const TICKETS_PER_PAGE = 5;
@@ -34,5 +35,7 @@ export async function showRecentTickets(
   await services.ticketCursor.set(context, page.nextCursor);
   const links = linksFor(services, profile);
   const title = cursor === undefined ? 'Recent tickets' : 'More tickets';
-  await sendResult(context, recentTicketsCard(page, { ...links, title }), recentTicketsText(page, { ...links, title, moreCommand: 'more' }));
+  // A card carries its own More button; elsewhere the next page is one tap away too.
+  const more = page.nextCursor !== undefined && !channelRendersAdaptiveCards(context.activity.channelId) ? [ACTION_TITLES.more] : [];
+  await sendResult(context, recentTicketsCard(page, { ...links, title }), recentTicketsText(page, { ...links, title, moreCommand: 'more' }), more);
 }

@@ -2,7 +2,7 @@
  * "Close ticket <id>", "Reopen ticket <id>" and "Delete ticket <id>": looks the ticket up, asks for a
  * confirmation that names it by its subject, and only then changes or deletes it.
  */
-import { ConfirmPrompt, ListStyle, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ConfirmPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { confirmDelete, confirmStatusChange, statusChanged, ticketDeleted, ticketName } from '../src/messages/tickets';
 import { busyNotice, profileForAction, reportFailure, type ActionServices } from './actionSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -58,7 +58,8 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
       return step.endDialog();
     }
     const question = change === 'delete' ? confirmDelete(named) : confirmStatusChange(named, statusAfter(change));
-    return step.prompt(CONFIRM_PROMPT, { prompt: question, style: ListStyle.suggestedAction });
+    // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
+    return step.prompt(CONFIRM_PROMPT, { prompt: question });
   }
 
   private async apply(step: WaterfallStepContext<TicketChangeOptions>): Promise<DialogTurnResult> {

@@ -4,7 +4,7 @@
  */
 import type { GorgiasAction } from './config';
 import { parseId } from './gorgias/models';
-import { parseEmail } from './validation/email';
+import { parseCustomerEmail } from './validation/ticketFields';
 
 export type ActionCommand =
   /** `next` continues the last list shown; a card's More button carries its cursor instead. */
@@ -30,6 +30,9 @@ export const ACTION_TITLES = {
   new: 'New ticket',
   newCustomer: 'New customer',
 } as const;
+
+/** Longer tags are refused here, with a reason, rather than by Gorgias. */
+export const MAX_TAG_LENGTH = 100;
 
 const TICKET_ID_ACTIONS: Record<string, 'show' | 'close' | 'reopen' | 'delete'> = {
   show: 'show',
@@ -77,23 +80,27 @@ export function parseActionCommand(text: string | undefined): ParsedAction | und
   const rest = lower[1] === 'ticket' ? words.slice(2) : words.slice(1);
   if (verb === 'ticket' || /^#\d+$/.test(verb)) {
     const id = parseId((verb === 'ticket' ? words[1] ?? '' : verb).replace(/^#/, ''));
-    return id === undefined || words.length > 2 ? needs('show') : { ok: true, command: { action: 'show', ticketId: id } };
+    // "ticket 12" and "#12" are the whole message; anything after the id is not understood, not ignored.
+    const wordsExpected = verb === 'ticket' ? 2 : 1;
+    return id === undefined || words.length !== wordsExpected ? needs('show') : { ok: true, command: { action: 'show', ticketId: id } };
   }
-  if (TICKET_ID_ACTIONS[verb] && (lower[1] === 'ticket' || /^#?\d+$/.test(lower[1] ?? ''))) {
+  // Own keys only: a plain object lookup would take "constructor 12" for an action.
+  if (Object.hasOwn(TICKET_ID_ACTIONS, verb) && (lower[1] === 'ticket' || /^#?\d+$/.test(lower[1] ?? ''))) {
     const action = TICKET_ID_ACTIONS[verb];
     const id = rest.length === 1 ? parseId(rest[0].replace(/^#/, '')) : undefined;
     return id === undefined ? needs(action) : { ok: true, command: { action, ticketId: id } };
   }
-  if (verb === 'tag' && rest.length >= 1) {
-    const id = parseId(rest[0].replace(/^#/, ''));
+  if (verb === 'tag') {
+    const id = parseId((rest[0] ?? '').replace(/^#/, ''));
     const tag = rest.slice(1).join(' ').trim();
-    if (id === undefined || tag === '' || tag.length > 100) return needs('tag');
+    if (id === undefined || tag === '') return needs('tag');
+    if ([...tag].length > MAX_TAG_LENGTH) return { ok: false, action: 'tag', reason: `That tag is too long: please keep it to ${MAX_TAG_LENGTH} characters.` };
     return { ok: true, command: { action: 'tag', ticketId: id, tag } };
   }
   if ((verb === 'find' && lower[1] === 'customer') || verb === 'customer') {
     const emailText = (verb === 'find' ? words.slice(2) : words.slice(1)).join(' ');
     if (emailText === '') return needs('customer');
-    const email = parseEmail(emailText);
+    const email = parseCustomerEmail(emailText);
     return email.ok ? { ok: true, command: { action: 'customer', email: email.value } } : { ok: false, action: 'customer', reason: email.reason };
   }
   return undefined;

@@ -108,7 +108,10 @@ export class GorgiasBot extends ActivityHandler {
 
   private async handleMessage(context: TurnContext): Promise<void> {
     const dc = await this.dialogs.createContext(context);
-    if (dc.activeDialog) {
+    if (dc.activeDialog?.id === CONNECT_DIALOG && this.deps.credentials.managedByOperator) {
+      // Saved before the bot was switched to pre-authorized mode: it must not go on asking for a key.
+      await dc.cancelAllDialogs();
+    } else if (dc.activeDialog) {
       const result = await dc.continueDialog();
       if (result.status !== DialogTurnStatus.empty) return;
     }
@@ -214,7 +217,7 @@ export class GorgiasBot extends ActivityHandler {
       case 'unreadable':
         return say.UNREADABLE_PROFILE;
       case 'operator_unavailable':
-        return say.operatorUnavailable(failureForUsers(credentials));
+        return say.operatorUnavailable(credentials.host, credentials.email, failureForUsers(credentials));
     }
   }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { StorageSettings } from './storage/createStorage';
 import type { GorgiasCredentials } from './gorgias/types';
 import { validateUrlTemplate } from './gorgias/urls';
+import { GORGIAS_API_KEY_BUDGET, type RateBudget } from './gorgias/rateLimiter';
 import { parseSubdomain } from './validation/subdomain';
 import { parseEmail } from './validation/email';
 import { parseApiKey } from './validation/apiKey';
@@ -34,6 +35,8 @@ export interface AppConfig {
     timeoutMs: number;
     authCheckPath: string;
     maxVerifyFailures: number;
+    /** Requests per account and window the client allows itself (Gorgias: 40 per 20 s for API keys). */
+    rateLimit: RateBudget;
   };
   auth: AuthSettings;
   actions: GorgiasAction[];
@@ -62,12 +65,22 @@ function read(env: Env, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * A setting's value, quoted back in an error. Never used for a secret. Long values are cut and invisible
+ * characters escaped, so the message stays the one readable line index.ts prints.
+ */
+function quoted(raw: string): string {
+  const shown = raw.length > 80 ? `${raw.slice(0, 79)}…` : raw;
+  // JSON.stringify escapes line breaks and the other C0 controls; these would still break or garble the line.
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got ${quoted(raw)})`);
   }
   return value;
 }
@@ -77,35 +90,45 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined) return fallback;
   const value = raw.toLowerCase();
   const match = allowed.find((option) => option.toLowerCase() === value);
-  if (!match) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  if (!match) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got ${quoted(raw)})`);
   return match;
 }
 
 function parseAuthCheckPath(raw: string | undefined): string {
   const value = raw ?? '/api/account';
-  // Only a plain absolute path: no scheme, host, query, fragment, dot segments or encoded tricks, so the
-  // verification call cannot be pointed anywhere but the account's own API.
-  if (!/^\/[A-Za-z0-9_\-/]*$/.test(value) || value.includes('//') || value.split('/').some((s) => s === '.' || s === '..')) {
-    throw new ConfigError(`GORGIAS_AUTH_CHECK_PATH must be a plain path such as /api/account (got "${value}")`);
+  // Only a plain absolute path of word segments: no scheme, host, query, fragment, dot segment or encoded
+  // character can get through, so the verification call cannot be pointed anywhere but the account's own API.
+  if (!/^(?:\/[A-Za-z0-9_-]+)+\/?$/.test(value)) {
+    throw new ConfigError(`GORGIAS_AUTH_CHECK_PATH must be a plain path such as /api/account (got ${quoted(value)})`);
   }
   return value;
+}
+
+/** `A`, `A and B`, `A, B and C`. */
+function namesList(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
 }
 
 function parseAuth(env: Env): AuthSettings {
   const domain = read(env, 'GORGIAS_DOMAIN');
   const email = read(env, 'GORGIAS_EMAIL');
   const apiKey = read(env, 'GORGIAS_API_KEY');
-  const anyOperatorCredential = domain !== undefined || email !== undefined || apiKey !== undefined;
-  const mode = oneOf(env, 'GORGIAS_AUTH_MODE', ['user', 'preauthorized'] as const, anyOperatorCredential ? 'preauthorized' : 'user');
+  const given = [
+    domain !== undefined ? 'GORGIAS_DOMAIN' : undefined,
+    email !== undefined ? 'GORGIAS_EMAIL' : undefined,
+    apiKey !== undefined ? 'GORGIAS_API_KEY' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  const explicitMode = read(env, 'GORGIAS_AUTH_MODE') !== undefined;
+  const mode = oneOf(env, 'GORGIAS_AUTH_MODE', ['user', 'preauthorized'] as const, given.length > 0 ? 'preauthorized' : 'user');
   if (mode === 'user') return { mode };
 
-  const missing = [
-    domain === undefined ? 'GORGIAS_DOMAIN' : undefined,
-    email === undefined ? 'GORGIAS_EMAIL' : undefined,
-    apiKey === undefined ? 'GORGIAS_API_KEY' : undefined,
-  ].filter((name): name is string => name !== undefined);
+  const missing = ['GORGIAS_DOMAIN', 'GORGIAS_EMAIL', 'GORGIAS_API_KEY'].filter((name) => !given.includes(name));
   if (missing.length > 0) {
-    throw new ConfigError(`GORGIAS_AUTH_MODE=preauthorized needs ${missing.join(', ')} (the operator's Gorgias subdomain, email and API key)`);
+    throw new ConfigError(
+      explicitMode
+        ? `GORGIAS_AUTH_MODE=preauthorized needs ${namesList(missing)} (the operator's Gorgias subdomain, email and API key)`
+        : `${namesList(given)} ${given.length > 1 ? 'are' : 'is'} set, so the bot runs in preauthorized mode, which also needs ${namesList(missing)}; set ${missing.length > 1 ? 'them' : 'it'}, or set GORGIAS_AUTH_MODE=user`,
+    );
   }
   const subdomain = parseSubdomain(domain as string);
   if (!subdomain.ok) throw new ConfigError(`GORGIAS_DOMAIN is not a Gorgias subdomain: ${subdomain.reason}`);
@@ -142,7 +165,7 @@ function parseStorage(env: Env, dataDir: string): StorageSettings {
       if (!connectionString) throw new ConfigError('STORAGE=blob needs AZURE_STORAGE_CONNECTION_STRING');
       const container = read(env, 'AZURE_STORAGE_CONTAINER') ?? 'gorgias-bot-state';
       if (!/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
-        throw new ConfigError(`AZURE_STORAGE_CONTAINER must be 3-63 lower-case letters, digits and single hyphens (got "${container}")`);
+        throw new ConfigError(`AZURE_STORAGE_CONTAINER must be 3-63 lower-case letters, digits and single hyphens (got ${quoted(container)})`);
       }
       return { kind, connectionString, container };
     }
@@ -210,6 +233,10 @@ export function loadConfig(env: Env): AppConfig {
       timeoutMs: integer(env, 'GORGIAS_TIMEOUT_MS', 10_000, 100, 120_000),
       authCheckPath: parseAuthCheckPath(read(env, 'GORGIAS_AUTH_CHECK_PATH')),
       maxVerifyFailures: integer(env, 'GORGIAS_MAX_VERIFY_FAILURES', 3, 1, 20),
+      rateLimit: {
+        maxRequests: integer(env, 'GORGIAS_RATE_LIMIT_MAX', GORGIAS_API_KEY_BUDGET.maxRequests, 1, 10_000),
+        windowMs: integer(env, 'GORGIAS_RATE_LIMIT_WINDOW_MS', GORGIAS_API_KEY_BUDGET.windowMs, 100, 3_600_000),
+      },
     },
     auth,
     actions: parseActions(env, auth),

@@ -11,10 +11,18 @@ export interface AccountVerifier {
 
 export type StartupVerdict =
   | { verdict: 'connected'; account: GorgiasAccount }
-  /** Gorgias refused these credentials: the bot must not start with them. */
+  /** Gorgias refused these credentials, or they point at no account: the bot must not start with them. */
   | { verdict: 'fatal'; failure: GorgiasFailure; message: string }
-  /** Gorgias could not answer now; the bot starts and verifies again on first use. */
+  /** Gorgias could not answer now (timeout, 5xx, 429); the bot starts and verifies again on first use. */
   | { verdict: 'deferred'; failure: GorgiasFailure; message: string };
+
+/**
+ * Only these may pass on their own; anything else (a refused key, no account at that subdomain, an answer
+ * the check path cannot give) would fail the same way on every turn, so the operator must hear about it now.
+ */
+export function isTransientFailure(failure: GorgiasFailure): boolean {
+  return failure.kind === 'unavailable' || failure.kind === 'rate_limited';
+}
 
 export class OperatorConnection {
   private account: GorgiasAccount | undefined;
@@ -35,11 +43,15 @@ export class OperatorConnection {
     const result = await this.verifyNow();
     if (result.ok) return { verdict: 'connected', account: result.value };
     const message = describeOperatorFailure(this.credentials, result.failure);
-    const fatal = ['unauthorized', 'forbidden', 'no_account'].includes(result.failure.kind);
-    return fatal ? { verdict: 'fatal', failure: result.failure, message } : { verdict: 'deferred', failure: result.failure, message };
+    return isTransientFailure(result.failure)
+      ? { verdict: 'deferred', failure: result.failure, message }
+      : { verdict: 'fatal', failure: result.failure, message };
   }
 
-  /** The operator's profile, verifying first if start-up could not. Concurrent callers share one call. */
+  /**
+   * The operator's profile, verifying first if start-up could not. Concurrent callers share one call; a
+   * failed verification is not remembered, so the next turn tries again.
+   */
   async profile(): Promise<{ ok: true; profile: ConnectedProfile } | { ok: false; failure: GorgiasFailure }> {
     if (!this.account) {
       const result = await this.verifyNow();
@@ -58,14 +70,19 @@ export class OperatorConnection {
   }
 
   private verifyNow(): Promise<GorgiasResult<GorgiasAccount>> {
-    this.inFlight ??= this.verifier.verifyAccount(this.credentials).then((result) => {
-      if (result.ok) {
-        this.account = result.value;
-        this.verifiedAt = this.now();
-      }
-      this.inFlight = undefined;
-      return result;
-    });
+    this.inFlight ??= this.verifier
+      .verifyAccount(this.credentials)
+      .then((result) => {
+        if (result.ok) {
+          this.account = result.value;
+          this.verifiedAt = this.now();
+        }
+        return result;
+      })
+      // Cleared however the call ends, so one that threw cannot leave every later turn waiting on it.
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     return this.inFlight;
   }
 }
@@ -85,10 +102,10 @@ export function describeOperatorFailure(credentials: GorgiasCredentials, failure
     case 'unavailable':
       return `Gorgias could not be reached for ${who} (${failure.reason}${failure.status ? ` ${failure.status}` : ''})`;
     case 'not_found':
-      return `Gorgias answered 404 for ${who}`;
+      return `Gorgias answered 404 for ${who}: check GORGIAS_AUTH_CHECK_PATH`;
     case 'rejected':
-      return `Gorgias refused the verification of ${who} (${failure.status})`;
+      return `Gorgias refused the verification of ${who} (${failure.status}${failure.message ? `: ${failure.message}` : ''}): check GORGIAS_AUTH_CHECK_PATH`;
     case 'bad_response':
-      return `Gorgias gave an unexpected answer for ${who} (${failure.reason})`;
+      return `Gorgias gave an unexpected answer for ${who} (${failure.reason}): check GORGIAS_AUTH_CHECK_PATH`;
   }
 }

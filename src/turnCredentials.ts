@@ -14,8 +14,11 @@ export type TurnCredentials =
   | { state: 'not_connected' }
   /** A stored profile exists but cannot be opened with the bot's current encryption keys. */
   | { state: 'unreadable' }
-  /** Pre-authorized mode, and Gorgias could not confirm the operator's credentials just now. */
-  | { state: 'operator_unavailable'; failure: GorgiasFailure };
+  /**
+   * Pre-authorized mode, and Gorgias could not confirm the operator's credentials just now. `host` and
+   * `email` say which connection the operator set up, so users can be told even then.
+   */
+  | { state: 'operator_unavailable'; failure: GorgiasFailure; host: string; email: string };
 
 export interface CredentialsSource {
   /** True when the operator, not the chat user, connects and disconnects the account. */
@@ -54,6 +57,7 @@ export class OperatorCredentials implements CredentialsSource {
 
   async forTurn(): Promise<TurnCredentials> {
     const result = await this.operator.profile();
-    return result.ok ? { state: 'connected', profile: result.profile, needsReconnect: false } : { state: 'operator_unavailable', failure: result.failure };
+    if (result.ok) return { state: 'connected', profile: result.profile, needsReconnect: false };
+    return { state: 'operator_unavailable', failure: result.failure, host: this.operator.host, email: this.operator.credentials.email };
   }
 }

@@ -65,12 +65,15 @@ export const DISCONNECTED = "Done: I've forgotten your Gorgias account and delet
 export const NOTHING_TO_DISCONNECT = 'There is no connected Gorgias account to forget.';
 
 export const OPERATOR_MANAGES_CONNECT =
-  "There's nothing to connect: the bot's operator has already connected me to Gorgias for everyone.";
+  "There's nothing to connect: the bot's operator manages the Gorgias connection and has already connected me for everyone.";
 export const OPERATOR_MANAGES_DISCONNECT =
   "I can't disconnect: the Gorgias connection is managed by the bot's operator for everyone. Please contact them.";
 
-export function operatorUnavailable(reason: string): string {
-  return `I can't reach the Gorgias account right now (${reason}). Please try again in a moment.`;
+export function operatorUnavailable(host: string, email: string, reason: string): string {
+  return (
+    `The bot's operator connected me to **${host}** as **${email}**, but I can't reach that Gorgias account right now (${reason}). ` +
+    'Please try again in a moment.'
+  );
 }
 
 export const RESEND_PLEASE =

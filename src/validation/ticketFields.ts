@@ -1,5 +1,6 @@
 /** Checks the free-text fields of new tickets and customers. SDK-free. */
 import type { Parsed } from './result';
+import { parseEmail } from './email';
 
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/;
 
@@ -23,4 +24,14 @@ export function parseTicketMessage(input: string): Parsed<string> {
 
 export function parseCustomerName(input: string): Parsed<string> {
   return freeText(input, 'name', 100, 'Jane Doe', false);
+}
+
+/**
+ * A customer's email address: parseEmail's checks, with reasons that speak of the customer (parseEmail's
+ * own reasons are about the email the user logs in to Gorgias with).
+ */
+export function parseCustomerEmail(input: string): Parsed<string> {
+  const parsed = parseEmail(input);
+  if (parsed.ok) return parsed;
+  return { ok: false, reason: parsed.reason.split('the email you log in to Gorgias with').join("the customer's email address") };
 }

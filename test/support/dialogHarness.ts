@@ -10,7 +10,7 @@ import { ConnectGorgiasDialog } from '../../dialogs/connectGorgiasDialog';
 import { GorgiasActions } from '../../dialogs/gorgiasActions';
 import { ALL_ACTIONS, type GorgiasAction } from '../../src/config';
 import { GorgiasBot } from '../../src/bot';
-import { GorgiasClient } from '../../src/gorgias/client';
+import { GorgiasClient, type GorgiasClientOptions } from '../../src/gorgias/client';
 import { createLogger } from '../../src/logger';
 import * as botSay from '../../src/messages/bot';
 import type { StoredProfile } from '../../src/profile/profile';
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   transcript?: Partial<Activity>[];
   /** Every log line, as raw JSON text, is also pushed here. */
   logSink?: string[];
+  /** The client's rate budget and queue settings, e.g. a small budget to exercise the queue quickly. */
+  gorgias?: Pick<GorgiasClientOptions, 'rateLimit' | 'busyNoticeMs' | 'maxQueueWaitMs' | 'maxAutoRetryAfterSeconds'>;
 }
 
 /** A TestAdapter that records which activities the bot deleted, and can be told to refuse deletions. */
@@ -76,7 +78,7 @@ export class BotHarness {
         logSink?.push(line);
       },
     });
-    this.gorgias = new GorgiasClient({ urlTemplate: options.urlTemplate, timeoutMs: options.timeoutMs ?? 5_000, userAgent: 'gorgias-bot-test/0' });
+    this.gorgias = new GorgiasClient({ urlTemplate: options.urlTemplate, timeoutMs: options.timeoutMs ?? 5_000, userAgent: 'gorgias-bot-test/0', ...options.gorgias });
     const connectDialog = new ConnectGorgiasDialog({
       verifier: this.gorgias,
       saveProfile: (context, profile) => this.profiles.save(context, profile),
