@@ -113,7 +113,7 @@ export async function reportFailure(
     // Only the operator can fix this, and users were told to tell them: say it where the operator looks.
     services.logger.error({ event: 'operator.key_rejected', subdomain: profile.subdomain, email: profile.email }, describeOperatorFailure(profile, failure));
   }
-  if (failure.kind === 'unauthorized' && keyOwner === 'user') await services.profiles.markNeedsReconnect(context);
+  if (failure.kind === 'unauthorized') await services.credentials.markKeyRejected(context);
   const text = explainFailure(failure, { ...about, keyOwner });
   const suggestions: (string | CardAction)[] = [];
   if (failure.kind === 'unauthorized' && keyOwner === 'user') suggestions.push(say.RECONNECT);

@@ -217,7 +217,9 @@ export class GorgiasBot extends ActivityHandler {
       case 'unreadable':
         return say.UNREADABLE_PROFILE;
       case 'operator_unavailable':
-        return say.operatorUnavailable(credentials.host, credentials.email, failureForUsers(credentials));
+        return credentials.failure.kind === 'unauthorized'
+          ? say.operatorKeyRejected(credentials.host, credentials.email)
+          : say.operatorUnavailable(credentials.host, credentials.email, failureForUsers(credentials));
     }
   }
 

@@ -24,10 +24,15 @@ export function isTransientFailure(failure: GorgiasFailure): boolean {
   return failure.kind === 'unavailable' || failure.kind === 'rate_limited';
 }
 
+/** How long a rejected operator key is taken as still rejected before Gorgias is asked again. */
+export const KEY_RECHECK_INTERVAL_MS = 60_000;
+
 export class OperatorConnection {
   private account: GorgiasAccount | undefined;
   private verifiedAt: Date | undefined;
   private inFlight: Promise<GorgiasResult<GorgiasAccount>> | undefined;
+  /** When Gorgias last answered 401 to the operator's key during use. */
+  private keyRejectedAt: Date | undefined;
 
   constructor(
     readonly credentials: GorgiasCredentials,
@@ -53,6 +58,12 @@ export class OperatorConnection {
    * failed verification is not remembered, so the next turn tries again.
    */
   async profile(): Promise<{ ok: true; profile: ConnectedProfile } | { ok: false; failure: GorgiasFailure }> {
+    if (this.keyRejectedAt) {
+      // A revoked key stays revoked until the operator acts: ask Gorgias again only now and then.
+      if (this.now().getTime() - this.keyRejectedAt.getTime() < KEY_RECHECK_INTERVAL_MS) return { ok: false, failure: { kind: 'unauthorized', status: 401 } };
+      this.keyRejectedAt = undefined;
+      this.account = undefined;
+    }
     if (!this.account) {
       const result = await this.verifyNow();
       if (!result.ok) return { ok: false, failure: result.failure };
@@ -69,6 +80,12 @@ export class OperatorConnection {
     };
   }
 
+  /** Gorgias rejected the key during an action (401): stop presenting the connection as working. */
+  markKeyRejected(): void {
+    this.keyRejectedAt = this.now();
+    this.account = undefined;
+  }
+
   private verifyNow(): Promise<GorgiasResult<GorgiasAccount>> {
     this.inFlight ??= this.verifier
       .verifyAccount(this.credentials)
@@ -76,6 +93,8 @@ export class OperatorConnection {
         if (result.ok) {
           this.account = result.value;
           this.verifiedAt = this.now();
+        } else if (result.failure.kind === 'unauthorized') {
+          this.keyRejectedAt = this.now();
         }
         return result;
       })

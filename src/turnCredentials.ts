@@ -26,12 +26,19 @@ export interface CredentialsSource {
   forTurn(context: TurnContext): Promise<TurnCredentials>;
   /** The account host users are told about in the welcome, when it is fixed. */
   readonly fixedHost?: string;
+  /** Gorgias answered 401 with this turn's key: it was revoked or rotated, and must not be trusted as connected. */
+  markKeyRejected(context: TurnContext): Promise<void>;
 }
 
 export class UserProfileCredentials implements CredentialsSource {
   readonly managedByOperator = false;
 
   constructor(private readonly profiles: ProfileStore) {}
+
+  /** The user reconnects: the profile is marked, and `status` and every action say so. */
+  markKeyRejected(context: TurnContext): Promise<void> {
+    return this.profiles.markNeedsReconnect(context);
+  }
 
   async forTurn(context: TurnContext): Promise<TurnCredentials> {
     const lookup = await this.profiles.load(context);
@@ -53,6 +60,11 @@ export class OperatorCredentials implements CredentialsSource {
 
   get fixedHost(): string {
     return this.operator.host;
+  }
+
+  /** Only the operator can fix it: until Gorgias accepts the key again, every turn says so without calling it. */
+  async markKeyRejected(): Promise<void> {
+    this.operator.markKeyRejected();
   }
 
   async forTurn(): Promise<TurnCredentials> {

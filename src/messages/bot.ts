@@ -69,6 +69,13 @@ export const OPERATOR_MANAGES_CONNECT =
 export const OPERATOR_MANAGES_DISCONNECT =
   "I can't disconnect: the Gorgias connection is managed by the bot's operator for everyone. Please contact them.";
 
+export function operatorKeyRejected(host: string, email: string): string {
+  return (
+    `The bot's operator connected me to **${host}** as **${email}**, but Gorgias no longer accepts that API key. ` +
+    "Please tell the bot's operator; there is nothing you can do from here."
+  );
+}
+
 export function operatorUnavailable(host: string, email: string, reason: string): string {
   return (
     `The bot's operator connected me to **${host}** as **${email}**, but I can't reach that Gorgias account right now (${reason}). ` +

@@ -164,6 +164,12 @@ describe('pre-authorized mode', () => {
     expect(rejected[0]).toContain('"level":50');
     expect(rejected[0]).toContain('GORGIAS_API_KEY');
 
+    // status no longer claims a working connection, and the next action is refused without calling Gorgias.
+    const requestsBefore = fake.count('opco');
+    expect(textOf(await chat.say('status'))).toContain('Gorgias no longer accepts that API key');
+    expect(textOf(await chat.say('new ticket'))).toContain("Gorgias no longer accepts the bot's API key");
+    expect(fake.count('opco')).toBe(requestsBefore);
+
     // Users cannot "reconnect" the operator's account.
     const connect = textOf(await chat.say('connect'));
     expect(connect).toContain("the bot's operator");

@@ -6,7 +6,7 @@
 import { FakeGorgias, htmlPage, jsonReply } from '../support/fakeGorgias';
 import { GorgiasClient } from '../../src/gorgias/client';
 import type { GorgiasAccount, GorgiasCredentials, GorgiasResult } from '../../src/gorgias/types';
-import { OperatorConnection, describeOperatorFailure, type AccountVerifier } from '../../src/operatorConnection';
+import { KEY_RECHECK_INTERVAL_MS, OperatorConnection, describeOperatorFailure, type AccountVerifier } from '../../src/operatorConnection';
 import { OperatorCredentials } from '../../src/turnCredentials';
 
 const API_KEY = 'opconn-secret-key-R8tY3uI6oP1aS4dF';
@@ -219,5 +219,36 @@ describe('describeOperatorFailure', () => {
     expect(message).toContain('acme.gorgias.com');
     expect(message).not.toMatch(/[\r\n]/);
     expectNoSecret(message);
+  });
+});
+
+describe('a key revoked while the bot runs', () => {
+  test('after a 401 the connection is reported as rejected without calling Gorgias, and is checked again a minute later', async () => {
+    let now = new Date('2026-03-01T10:00:00.000Z');
+    const operator = new OperatorConnection(OPERATOR, client, () => now);
+    expect((await operator.verifyAtStartup()).verdict).toBe('connected');
+    const callsAfterStart = fake.count('acme');
+
+    operator.markKeyRejected();
+    expect(await operator.profile()).toEqual({ ok: false, failure: { kind: 'unauthorized', status: 401 } });
+    expect(await new OperatorCredentials(operator).forTurn()).toMatchObject({ state: 'operator_unavailable', failure: { kind: 'unauthorized' } });
+    expect(fake.count('acme')).toBe(callsAfterStart);
+
+    // The operator fixed the key in Gorgias (here: the same key accepted again); after the interval it is asked again.
+    now = new Date(now.getTime() + KEY_RECHECK_INTERVAL_MS + 1);
+    expect(await operator.profile()).toMatchObject({ ok: true });
+    expect(fake.count('acme')).toBe(callsAfterStart + 1);
+  });
+
+  test('a recheck that is refused again keeps it rejected', async () => {
+    let now = new Date('2026-03-01T10:00:00.000Z');
+    const operator = new OperatorConnection(OPERATOR, client, () => now);
+    operator.markKeyRejected();
+    fake.setBehaviour('acme', { status: 401, body: '{"error":{"msg":"Unauthorized"}}' });
+    now = new Date(now.getTime() + KEY_RECHECK_INTERVAL_MS + 1);
+    expect(await operator.profile()).toEqual({ ok: false, failure: { kind: 'unauthorized', status: 401 } });
+    const calls = fake.count('acme');
+    expect(await operator.profile()).toEqual({ ok: false, failure: { kind: 'unauthorized', status: 401 } });
+    expect(fake.count('acme')).toBe(calls);
   });
 });
