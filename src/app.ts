@@ -1,12 +1,12 @@
 /**
  * Wires the bot together from a validated configuration: storage, encryption, the Gorgias client, the
  * dialogs, the bot, the adapter and the HTTP server. index.ts runs it; the end-to-end tests build the
- * very same thing.
+ * very same thing, and the dialog tests build the bot itself with createBot.
  */
-import type { Storage } from 'botbuilder';
+import type { ConversationState, Storage } from 'botbuilder';
 import type { Server } from 'restify';
 import type { Logger } from 'pino';
-import type { AppConfig } from './config';
+import type { AppConfig, GorgiasAction } from './config';
 import { createStorage } from './storage/createStorage';
 import { OptimisticConversationState } from './storage/optimisticConversationState';
 import { SecretBox } from './security/secretBox';
@@ -68,27 +68,22 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     throw error;
   }
 
-  const actions = new GorgiasActions(
-    {
-      gorgias,
-      credentials,
-      profiles,
-      urlTemplate: config.gorgias.urlTemplate,
-      ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
-      logger,
-    },
-    config.actions,
-  );
-  const connectDialog = new ConnectGorgiasDialog({
-    verifier: gorgias,
-    saveProfile: (context, profile) => profiles.save(context, profile),
+  const bot = createBot({
+    storage,
+    conversationState,
     secrets,
-    limiter: new FailureLimiter(storage, config.bruteForce.maxFailures, config.bruteForce.windowMs),
-    maxVerifyFailures: config.gorgias.maxVerifyFailures,
-    nextSteps: () => [...actions.buttons(), say.STATUS, say.DISCONNECT, say.HELP],
+    gorgias,
+    credentials,
+    profiles,
+    settings: {
+      urlTemplate: config.gorgias.urlTemplate,
+      actions: config.actions,
+      bruteForce: config.bruteForce,
+      maxVerifyFailures: config.gorgias.maxVerifyFailures,
+      botAppId: config.botFramework.MicrosoftAppId,
+    },
     logger,
   });
-  const bot = new GorgiasBot({ conversationState, connectDialog, actions, credentials, profiles, logger, botAppId: config.botFramework.MicrosoftAppId });
   const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
   const server = createServer({ adapter, bot, logger, maxBodyBytes: config.maxBodyBytes });
 
@@ -101,6 +96,58 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
       await storageHandle.close();
     },
   };
+}
+
+/** What the bot takes from the configuration. */
+export interface BotSettings {
+  /** GORGIAS_URL_TEMPLATE, for links to tickets in Gorgias. */
+  urlTemplate: string;
+  /** GORGIAS_ACTIONS: the ticket and customer actions users may take. */
+  actions: readonly GorgiasAction[];
+  /** AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_MINUTES: failed credential checks allowed per user and conversation. */
+  bruteForce: { maxFailures: number; windowMs: number };
+  /** GORGIAS_MAX_VERIFY_FAILURES: failed verifications in a row before the connect dialog gives up. */
+  maxVerifyFailures: number;
+  /** MicrosoftAppId, for opening a one-to-one chat from a group (empty with the Emulator). */
+  botAppId?: string;
+}
+
+/** Everything the bot is built from; buildApp and the dialog tests' harness each make their own. */
+export interface BotParts {
+  storage: Storage;
+  conversationState: ConversationState;
+  secrets: SecretBox;
+  gorgias: GorgiasClient;
+  credentials: CredentialsSource;
+  profiles: ProfileStore;
+  settings: BotSettings;
+  logger: Logger;
+}
+
+/** The bot with its connect dialog and actions: the one place a new dependency of the bot is wired in. */
+export function createBot(parts: BotParts): GorgiasBot {
+  const { storage, conversationState, secrets, gorgias, credentials, profiles, settings, logger } = parts;
+  const actions = new GorgiasActions(
+    {
+      gorgias,
+      credentials,
+      profiles,
+      urlTemplate: settings.urlTemplate,
+      ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
+      logger,
+    },
+    settings.actions,
+  );
+  const connectDialog = new ConnectGorgiasDialog({
+    verifier: gorgias,
+    saveProfile: (context, profile) => profiles.save(context, profile),
+    secrets,
+    limiter: new FailureLimiter(storage, settings.bruteForce.maxFailures, settings.bruteForce.windowMs),
+    maxVerifyFailures: settings.maxVerifyFailures,
+    nextSteps: () => [...actions.buttons(), say.STATUS, say.DISCONNECT, say.HELP],
+    logger,
+  });
+  return new GorgiasBot({ conversationState, connectDialog, actions, credentials, profiles, logger, botAppId: settings.botAppId });
 }
 
 /** STATE_ENCRYPTION_KEY, or for a single local instance a key file created on first start. */

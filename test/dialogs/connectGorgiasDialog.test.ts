@@ -93,7 +93,10 @@ describe('the happy path', () => {
     expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
     const replies = await harness.turn({ type: 'message', text: KEY });
     expect(replies.some((reply) => reply.type === 'typing')).toBe(true);
-    expectConnectedReply(replies.filter((reply) => reply.type === 'message'));
+    const messages = replies.filter((reply) => reply.type === 'message');
+    expectConnectedReply(messages);
+    // The next steps app.ts offers: the enabled actions (all of them here) before the commands.
+    expect(suggestedTitles(messages[messages.length - 1])).toEqual(['Recent tickets', 'New ticket', 'New customer', botSay.STATUS, botSay.DISCONNECT, botSay.HELP]);
 
     expect(acmeRequests()).toHaveLength(1);
     expect(acmeRequests()[0]).toMatchObject({ method: 'GET', apiPath: '/api/account' });

@@ -48,8 +48,9 @@ beforeEach(() => {
   fake.reset();
   fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
 });
-afterEach(() => {
+afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
+  await fake.waitUntilIdle();
 });
 
 describe('the request', () => {

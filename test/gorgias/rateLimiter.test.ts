@@ -24,8 +24,9 @@ describe('the client against a rate-limited account', () => {
     fake.addAccount({ subdomain: 'globex', users: [{ email: GLOBEX.email, apiKey: GLOBEX.apiKey }] });
     for (let id = 1; id <= 3; id += 1) fake.addTicket('acme', { id, subject: `Ticket ${id}` });
   });
-  afterEach(() => {
+  afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
+    await fake.waitUntilIdle();
   });
 
   test('many concurrent calls on one account queue instead of failing, and never exceed the budget at the server', async () => {

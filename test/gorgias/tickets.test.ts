@@ -41,8 +41,9 @@ beforeEach(() => {
   fake.reset();
   fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
 });
-afterEach(() => {
+afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
+  await fake.waitUntilIdle();
 });
 
 /** Seven tickets updated a minute apart, #1 the oldest; two customers. */

@@ -1,21 +1,17 @@
 /**
- * The bot and its connect dialog wired as app.ts wires them, but driven by botbuilder's TestAdapter
- * instead of the HTTP server: MemoryStorage, a real GorgiasClient pointed at a FakeGorgias server, a
- * SecretBox with a random key, a FailureLimiter on the same storage, and a pino logger writing to an array.
+ * The bot as app.ts's createBot builds it, but driven by botbuilder's TestAdapter instead of the HTTP
+ * server, and given MemoryStorage, a real GorgiasClient pointed at a FakeGorgias server, a SecretBox
+ * with a random key, and a pino logger writing to an array.
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TestFlow, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
-import { ConnectGorgiasDialog } from '../../dialogs/connectGorgiasDialog';
-import { GorgiasActions } from '../../dialogs/gorgiasActions';
+import { createBot } from '../../src/app';
 import { ALL_ACTIONS, type GorgiasAction } from '../../src/config';
-import { GorgiasBot } from '../../src/bot';
 import { GorgiasClient, type GorgiasClientOptions } from '../../src/gorgias/client';
 import { createLogger } from '../../src/logger';
-import * as botSay from '../../src/messages/bot';
 import type { StoredProfile } from '../../src/profile/profile';
 import { ProfileStore, type ProfileLookup } from '../../src/profileStore';
-import { FailureLimiter } from '../../src/security/failureLimiter';
 import { SecretBox } from '../../src/security/secretBox';
 import { UserProfileCredentials } from '../../src/turnCredentials';
 
@@ -79,28 +75,21 @@ export class BotHarness {
       },
     });
     this.gorgias = new GorgiasClient({ urlTemplate: options.urlTemplate, timeoutMs: options.timeoutMs ?? 5_000, userAgent: 'gorgias-bot-test/0', ...options.gorgias });
-    const connectDialog = new ConnectGorgiasDialog({
-      verifier: this.gorgias,
-      saveProfile: (context, profile) => this.profiles.save(context, profile),
+    const bot = createBot({
+      storage: this.storage,
+      conversationState,
       secrets,
-      limiter: new FailureLimiter(this.storage, options.limiterMaxFailures ?? 1000, 15 * 60_000),
-      maxVerifyFailures: options.maxVerifyFailures ?? 3,
-      nextSteps: () => [botSay.STATUS, botSay.DISCONNECT, botSay.HELP],
+      gorgias: this.gorgias,
+      credentials: new UserProfileCredentials(this.profiles),
+      profiles: this.profiles,
+      settings: {
+        urlTemplate: options.urlTemplate,
+        actions: options.actions ?? ALL_ACTIONS,
+        bruteForce: { maxFailures: options.limiterMaxFailures ?? 1000, windowMs: 15 * 60_000 },
+        maxVerifyFailures: options.maxVerifyFailures ?? 3,
+      },
       logger,
     });
-    const credentials = new UserProfileCredentials(this.profiles);
-    const actions = new GorgiasActions(
-      {
-        gorgias: this.gorgias,
-        credentials,
-        profiles: this.profiles,
-        urlTemplate: options.urlTemplate,
-        ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
-        logger,
-      },
-      options.actions ?? [...ALL_ACTIONS],
-    );
-    const bot = new GorgiasBot({ conversationState, connectDialog, actions, credentials, profiles: this.profiles, logger });
     this.adapter = new DeletionRecordingAdapter((context) => bot.run(context), {
       channelId: this.channelId,
       conversation: { id: this.conversationId, isGroup: options.isGroup === true, name: 'Convo', conversationType: options.isGroup ? 'groupChat' : 'personal' },

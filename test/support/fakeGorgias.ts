@@ -656,6 +656,16 @@ export class FakeGorgias {
     this.onceBehaviours.clear();
   }
 
+  /**
+   * Resolves once every connection to the fake has closed (or after `timeoutMs`). A test that closed its
+   * client waits for this before the next test resets the fake, so a request still in the server's
+   * buffers (a busy machine can time a call out before the server reads it) cannot land in the next test.
+   */
+  async waitUntilIdle(timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Clears requests, accounts (with their tickets and customers), behaviours, rate limits and the connection count; the server keeps running. */
   reset(): void {
     this.requests.length = 0;

@@ -1,0 +1,180 @@
+/**
+ * What "new ticket" and "new customer" share: ask a few questions, show what will be created and ask
+ * for a confirmation, then create it with the connected profile. When Gorgias fails in a way worth
+ * trying again, everything typed is kept and the user is offered Try again / Cancel; a create is never
+ * retried without the user asking.
+ *
+ * The inner dialogs are named from the dialog's id (`<id>.steps`, `<id>.confirm`, `<id>.retry`) and
+ * the questions' prompt ids are given by each dialog: a running bot stores these names in its dialog
+ * state, so renaming one would strand conversations that are halfway through.
+ */
+import type { TurnContext } from 'botbuilder';
+import { ConfirmPrompt, ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { GorgiasFailure } from '../src/gorgias/types';
+import type { FailureTopic } from '../src/messages/tickets';
+import type { ConnectedProfile } from '../src/profile/profile';
+import type { Parsed } from '../src/validation/result';
+import { isTransient, profileForAction, reportFailure, TRY_AGAIN, type ActionServices } from './actionSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { ShortChoicePrompt } from './shortChoicePrompt';
+import { textValidator } from './textValidator';
+
+/** The options every such dialog carries besides the answers to its questions. */
+export interface DraftOptions {
+  /** Set when the user already confirmed and chose to try again after a failure. */
+  confirmed?: boolean;
+  /** Shown before the first question, e.g. after "start over". */
+  notice?: string;
+}
+
+/** The options that hold the answers to the questions (every optional string but the notice). */
+type AnswerField<O extends DraftOptions> = {
+  [K in keyof O]-?: K extends keyof DraftOptions ? never : O[K] extends string | undefined ? K : never;
+}[keyof O];
+
+export interface Question<O extends DraftOptions> {
+  /** Where the answer is kept; a value already there (after Try again) skips the question. */
+  field: AnswerField<O>;
+  promptId: string;
+  ask: string;
+  parse: (input: string) => Parsed<string>;
+  /** What "help" says while this question waits. */
+  help: string;
+}
+
+export interface ConfirmThenCreateTexts {
+  /** Said when the user answers no, cancels, or chooses Cancel after a failure. */
+  cancelled: string;
+  /** What "help" says at the confirmation. */
+  confirmHelp: string;
+  /** The question after a failure worth trying again, e.g. "Your ticket is kept. Do you want to try again?" */
+  retryQuestion: string;
+  /** What "help" says at the Try again / Cancel question. */
+  retryHelp: string;
+}
+
+/** A failed create for the dialog to report: what failed, and what the create was about. */
+export interface FailedCreate {
+  failure: GorgiasFailure;
+  topic: FailureTopic;
+}
+
+const CANCEL_CHOICE = 'Cancel';
+
+export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends InterruptibleDialog<O> {
+  private readonly waterfallId: string;
+  private readonly confirmPromptId: string;
+  private readonly retryPromptId: string;
+
+  protected constructor(
+    dialogId: string,
+    protected readonly services: ActionServices,
+    private readonly questions: readonly Question<O>[],
+    private readonly texts: ConfirmThenCreateTexts,
+  ) {
+    super(dialogId);
+    this.waterfallId = `${dialogId}.steps`;
+    this.confirmPromptId = `${dialogId}.confirm`;
+    this.retryPromptId = `${dialogId}.retry`;
+    for (const question of questions) this.addDialog(new TextPrompt(question.promptId, textValidator(question.parse, question.ask)));
+    this.addDialog(new ConfirmPrompt(this.confirmPromptId))
+      .addDialog(new ShortChoicePrompt(this.retryPromptId))
+      .addDialog(
+        new WaterfallDialog<O>(this.waterfallId, [
+          ...questions.map((question, index) => this.questionStep(question, questions[index - 1])),
+          this.confirm.bind(this),
+          this.createStep.bind(this),
+          this.retryOrCancel.bind(this),
+        ]),
+      );
+    this.initialDialogId = this.waterfallId;
+  }
+
+  /** Shows what is about to be created, if there is more to show than the question, and returns the question. */
+  protected abstract confirmation(context: TurnContext, options: O): Promise<string>;
+
+  /**
+   * Calls Gorgias and shows the result. Returns the failure for this dialog to report (offering Try
+   * again when it is transient), or undefined once the user has been told the outcome.
+   */
+  protected abstract create(context: TurnContext, profile: ConnectedProfile, options: O): Promise<FailedCreate | undefined>;
+
+  protected helpFor(activeDialogId: string | undefined): string {
+    const question = this.questions.find((candidate) => candidate.promptId === activeDialogId);
+    if (question) return question.help;
+    return activeDialogId === this.confirmPromptId ? this.texts.confirmHelp : this.texts.retryHelp;
+  }
+
+  protected startOverOptions(notice: string): O {
+    // Every field of O but the notice is optional, so a notice alone is a fresh start.
+    return { notice } as O;
+  }
+
+  protected override cancelMessage(): string {
+    return this.texts.cancelled;
+  }
+
+  /** Keeps the answer to the question before, then asks this one unless it is already answered. */
+  private questionStep(question: Question<O>, previous: Question<O> | undefined): WaterfallStep<O> {
+    return async (step: WaterfallStepContext<O>): Promise<DialogTurnResult> => {
+      const options = step.options;
+      if (previous) {
+        options[previous.field] = step.result as O[AnswerField<O>];
+      } else if (!(await profileForAction(this.services, step.context))) {
+        // Nobody should answer every question only to learn at the end that there is no usable connection.
+        return step.endDialog();
+      }
+      const answered = options[question.field];
+      if (answered) return step.next(answered);
+      if (previous) return step.prompt(question.promptId, { prompt: question.ask });
+      const first = `${question.ask} (Type **cancel** to stop.)`;
+      return step.prompt(question.promptId, { prompt: options.notice ? `${options.notice}\n\n${first}` : first });
+    };
+  }
+
+  private async confirm(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
+    const last = this.questions[this.questions.length - 1];
+    if (last) step.options[last.field] = step.result as O[AnswerField<O>];
+    if (step.options.confirmed) return step.next(true);
+    const question = await this.confirmation(step.context, step.options);
+    // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
+    return step.prompt(this.confirmPromptId, { prompt: question });
+  }
+
+  private async createStep(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
+    if (step.result !== true) {
+      await step.context.sendActivity(this.texts.cancelled);
+      return step.endDialog();
+    }
+    step.options.confirmed = true;
+    const profile = await profileForAction(this.services, step.context);
+    if (!profile) return step.endDialog();
+
+    const failed = await this.create(step.context, profile, step.options);
+    if (!failed) return step.endDialog();
+    await reportFailure(this.services, step.context, profile, failed.failure, { topic: failed.topic, isCreate: true });
+    if (!isTransient(failed.failure)) return step.endDialog();
+    return step.prompt(this.retryPromptId, {
+      prompt: this.texts.retryQuestion,
+      choices: [TRY_AGAIN, CANCEL_CHOICE],
+      style: ListStyle.suggestedAction,
+    });
+  }
+
+  private async retryOrCancel(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
+    if ((step.result as { value?: string } | undefined)?.value === TRY_AGAIN) {
+      return step.replaceDialog(this.waterfallId, this.keptAnswers(step.options));
+    }
+    await step.context.sendActivity(this.texts.cancelled);
+    return step.endDialog();
+  }
+
+  /** The answers typed so far, confirmed: what a fresh run starts from after Try again. */
+  private keptAnswers(options: O): O {
+    const kept: Partial<O> = {};
+    for (const question of this.questions) kept[question.field] = options[question.field];
+    kept.confirmed = true;
+    // Every field of O is optional; the answers and `confirmed` are the whole of a retry's options.
+    return kept as O;
+  }
+}
