@@ -4,7 +4,7 @@
  * and written once per turn.
  */
 import { ActivityHandler, MessageFactory, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
 import type { GorgiasActions } from '../dialogs/gorgiasActions';
@@ -107,23 +107,30 @@ export class GorgiasBot extends ActivityHandler {
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
-    const dc = await this.dialogs.createContext(context);
-    if (dc.activeDialog?.id === CONNECT_DIALOG && this.deps.credentials.managedByOperator) {
-      // Saved before the bot was switched to pre-authorized mode: it must not go on asking for a key.
-      await dc.cancelAllDialogs();
-    } else if (dc.activeDialog) {
-      const result = await dc.continueDialog();
-      if (result.status !== DialogTurnStatus.empty) return;
+    // A DialogContext costs real work per turn (see npm run bench -- --profile): build it only when a
+    // dialog is waiting or about to start.
+    let dc: DialogContext | undefined;
+    const dialogContext = async (): Promise<DialogContext> => (dc ??= await this.dialogs.createContext(context));
+    const waiting = (await this.dialogState.get(context))?.dialogStack?.length ?? 0;
+    if (waiting > 0) {
+      const active = await dialogContext();
+      if (active.activeDialog?.id === CONNECT_DIALOG && this.deps.credentials.managedByOperator) {
+        // Saved before the bot was switched to pre-authorized mode: it must not go on asking for a key.
+        await active.cancelAllDialogs();
+      } else if (active.activeDialog) {
+        const result = await active.continueDialog();
+        if (result.status !== DialogTurnStatus.empty) return;
+      }
     }
 
     const text = textWithoutBotMention(context.activity);
     const command = commandIn(text);
     const action = command === undefined ? this.deps.actions.commandIn(context, text) : undefined;
-    if (action) return this.deps.actions.run(dc, action);
+    if (action) return this.deps.actions.run(await dialogContext(), action);
     switch (command) {
       case 'connect':
       case 'reconnect':
-        return this.connect(context, command === 'reconnect');
+        return this.connect(context, command === 'reconnect', dialogContext);
       case 'status':
         return this.status(context);
       case 'disconnect':
@@ -141,7 +148,7 @@ export class GorgiasBot extends ActivityHandler {
     }
   }
 
-  private async connect(context: TurnContext, reconnect: boolean): Promise<void> {
+  private async connect(context: TurnContext, reconnect: boolean, dialogContext: () => Promise<DialogContext>): Promise<void> {
     if (this.deps.credentials.managedByOperator) {
       await context.sendActivity(say.OPERATOR_MANAGES_CONNECT);
       return;
@@ -159,8 +166,7 @@ export class GorgiasBot extends ActivityHandler {
         return;
       }
     }
-    const dc = await this.dialogs.createContext(context);
-    await dc.beginDialog(CONNECT_DIALOG, {});
+    await (await dialogContext()).beginDialog(CONNECT_DIALOG, {});
   }
 
   /**
