@@ -154,11 +154,19 @@ export function ticketSummaryCard(draft: TicketDraft): AdaptiveCard {
 }
 
 /** After `POST /api/tickets`: the new ticket's id and link. */
+/**
+ * Who a new ticket is for: only the email, never the name Gorgias has on file, since whoever creates a
+ * ticket (in pre-authorized mode, anyone) could otherwise learn the name behind any email address.
+ */
+export function createdFor(ticket: TicketDetail): string {
+  return ticket.customer?.email ?? 'Unknown';
+}
+
 export function ticketCreatedCard(ticket: TicketDetail, links: TicketLinks): AdaptiveCard {
   const url = links.webUrlFor(ticket.id);
   const facts: [string, string][] = [
     ['Subject', subjectOf(ticket)],
-    ['Customer', personLabel(ticket.customer) ?? 'Unknown'],
+    ['Customer', createdFor(ticket)],
     ['Status', statusLabel(ticket.status)],
   ];
   return adaptiveCard(

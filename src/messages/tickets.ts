@@ -12,13 +12,13 @@ import {
   MAX_SUBJECT_LENGTH,
   escapeMarkdown,
   paragraph,
-  personLabel,
   singleLine,
   statusLabel,
   subjectOf,
 } from '../cards/format';
 import {
   customerFacts,
+  createdFor,
   customerTitle,
   lastMessagePreview,
   messageAttribution,
@@ -98,7 +98,7 @@ export function ticketCreatedText(ticket: TicketDetail, links: TicketLinks): str
     `**Ticket #${ticket.id} created**`,
     factLines([
       ['Subject', subjectOf(ticket)],
-      ['Customer', personLabel(ticket.customer) ?? 'Unknown'],
+      ['Customer', createdFor(ticket)],
       ['Status', statusLabel(ticket.status)],
     ]),
     link(links.webUrlFor(ticket.id)),

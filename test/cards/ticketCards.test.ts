@@ -10,6 +10,7 @@ import {
 } from '../../src/cards/tickets';
 import type { Customer, TicketDetail, TicketSummary } from '../../src/gorgias/models';
 import { ticketWebUrl } from '../../src/gorgias/urls';
+import { ticketCreatedText } from '../../src/messages/tickets';
 import { adaptiveCardProblems, cardActions, cardTexts } from './adaptiveCardShape';
 
 const webUrlFor = (id: number): string => ticketWebUrl('https://{subdomain}.gorgias.com', 'acme', id);
@@ -177,6 +178,13 @@ describe('ticketSummaryCard and ticketCreatedCard', () => {
     expect(cardTexts(card).markdown).toEqual(['Ticket #555 created']);
     expect(cardTexts(card).literal.join('')).toContain('Customer: jane@example.com');
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in Gorgias', url: 'https://acme.gorgias.com/app/ticket/555' }]);
+  });
+
+  test('the confirmation never shows the name Gorgias has for the email (anyone creating a ticket could learn it)', () => {
+    const ticket: TicketDetail = { id: 556, subject: 'Hi', status: 'open', customer: { email: 'jane@example.com', name: 'Jane Secretname' }, tags: [] };
+    expect(JSON.stringify(ticketCreatedCard(ticket, LINKS))).not.toContain('Secretname');
+    expect(ticketCreatedText(ticket, LINKS)).not.toContain('Secretname');
+    expect(ticketCreatedText(ticket, LINKS)).toContain('jane@example.com');
   });
 });
 
