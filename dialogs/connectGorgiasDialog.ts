@@ -22,7 +22,7 @@ import type { FailureLimiter, FailureScope } from '../src/security/failureLimite
 import type { ConnectedProfile } from '../src/profile/profile';
 import { channelDeletesUserMessages } from '../src/channels';
 import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
-import { InterruptibleDialog } from './interruptibleDialog';
+import { InterruptibleDialog, type Interruption } from './interruptibleDialog';
 import { textValidator } from './textValidator';
 import { ShortChoicePrompt } from './shortChoicePrompt';
 
@@ -32,6 +32,7 @@ const SUBDOMAIN_PROMPT = 'connectGorgias.subdomain';
 const EMAIL_PROMPT = 'connectGorgias.email';
 const API_KEY_PROMPT = 'connectGorgias.apiKey';
 const RETRY_PROMPT = 'connectGorgias.retry';
+const RESTART_WORDS = new Set(['connect', 'connect gorgias', 'reconnect']);
 
 /** What the dialog carries between turns. The key, when known, is only ever held sealed. */
 export interface ConnectOptions {
@@ -93,6 +94,12 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
       default:
         return say.HELP_RETRY;
     }
+  }
+
+  /** Pressing "Connect Gorgias" (or typing connect) again mid-way means starting again, not a subdomain. */
+  protected override interruptionFor(text: unknown): Interruption | undefined {
+    const normalized = typeof text === 'string' && text.length <= 40 ? text.trim().toLowerCase().replace(/\s+/g, ' ') : '';
+    return RESTART_WORDS.has(normalized) ? 'start over' : super.interruptionFor(text);
   }
 
   protected startOverOptions(notice: string): ConnectOptions {

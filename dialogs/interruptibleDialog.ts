@@ -35,6 +35,11 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
    */
   protected abstract startOverOptions(notice: string): O | undefined;
 
+  /** The interruption a message asks for; a dialog can add words of its own. */
+  protected interruptionFor(text: unknown): Interruption | undefined {
+    return interruptionIn(text);
+  }
+
   /** What to say when the user cancels. */
   protected cancelMessage(): string {
     return CANCELLED;
@@ -42,7 +47,7 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
 
   override async continueDialog(outerDc: DialogContext): Promise<DialogTurnResult> {
     const activity = outerDc.context.activity;
-    const interruption = activity.type === ActivityTypes.Message ? interruptionIn(activity.text) : undefined;
+    const interruption = activity.type === ActivityTypes.Message ? this.interruptionFor(activity.text) : undefined;
     if (interruption === 'cancel') {
       await outerDc.context.sendActivity(this.cancelMessage());
       return outerDc.cancelAllDialogs();
@@ -55,7 +60,7 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
   }
 
   protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    const interruption = innerDc.context.activity.type === ActivityTypes.Message ? interruptionIn(innerDc.context.activity.text) : undefined;
+    const interruption = innerDc.context.activity.type === ActivityTypes.Message ? this.interruptionFor(innerDc.context.activity.text) : undefined;
     if (interruption === 'help' || interruption === 'start over') {
       await innerDc.context.sendActivity(interruption === 'help' ? this.helpFor(innerDc.activeDialog?.id) : STARTING_OVER);
       await innerDc.repromptDialog();

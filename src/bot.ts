@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
 import type { GorgiasActions } from '../dialogs/gorgiasActions';
 import * as say from './messages/bot';
+import { apiKeyFromSubmission } from './cards/apiKeyCard';
 import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFUSED } from './messages/connect';
 import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
@@ -143,7 +144,10 @@ export class GorgiasBot extends ActivityHandler {
         return;
       default: {
         const hasText = typeof context.activity.text === 'string' && context.activity.text.trim() !== '';
-        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), hasText ? say.NOT_UNDERSTOOD : say.NOT_TEXT));
+        // A key card submitted after its dialog ended (cancelled, finished, or reset after an error).
+        const staleKeyForm = !hasText && apiKeyFromSubmission(context.activity.value) !== undefined;
+        const reply = staleKeyForm ? say.STALE_KEY_FORM : hasText ? say.NOT_UNDERSTOOD : say.NOT_TEXT;
+        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), reply));
       }
     }
   }

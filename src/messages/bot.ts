@@ -29,6 +29,8 @@ export const HELP_OPERATOR_MODE =
   "The Gorgias connection is set up by the bot's operator, so you don't need to connect anything.";
 
 export const NOT_UNDERSTOOD = "Sorry, I didn't get that. Type **help** to see what I can do.";
+export const STALE_KEY_FORM =
+  "That form is no longer active, so I didn't use what was in it. Type **connect** to connect your Gorgias account.";
 export const NOT_TEXT = 'I can only read typed text. Type **help** to see what I can do.';
 
 export const NOT_CONNECTED = "You haven't connected a Gorgias account yet. Type **connect** to do it.";
