@@ -3,8 +3,8 @@
  * else), driven with botbuilder's TestAdapter against the fake Gorgias server.
  */
 import type { Activity } from 'botbuilder';
-import { FakeGorgias } from './support/fakeGorgias';
-import { BotHarness, shown, shownAll, suggestedTitles, type HarnessOptions } from './support/dialogHarness';
+import { shown, shownAll, suggestedTitles, type BotHarness } from './support/dialogHarness';
+import { dialogFixture } from './support/dialogFixture';
 import * as say from '../src/messages/bot';
 import { GROUP_CONNECT_REFUSED } from '../src/messages/connect';
 
@@ -17,31 +17,8 @@ const ACCOUNT_DOMAIN = 'acme-prod';
 
 const ASKS_SUBDOMAIN = 'What is your Gorgias subdomain?';
 
-const fake = new FakeGorgias();
-const transcript: Partial<Activity>[] = [];
-const logs: string[] = [];
-const open: BotHarness[] = [];
-
-function chat(options: Partial<HarnessOptions> = {}): BotHarness {
-  const harness = new BotHarness({ urlTemplate: fake.urlTemplate, transcript, logSink: logs, ...options });
-  open.push(harness);
-  return harness;
-}
-
-async function connect(harness: BotHarness, email = EMAIL, key = KEY, command = 'connect'): Promise<void> {
-  expect(shownAll(await harness.say(command))).toContain(ASKS_SUBDOMAIN);
-  await harness.say('acme');
-  await harness.say(email);
-  expect(shownAll(await harness.say(key))).toContain('connected to the Gorgias account');
-}
-
-beforeAll(async () => {
-  await fake.start();
-});
-
-beforeEach(() => {
-  fake.reset();
-  fake.addAccount({
+const { transcript, logs, chat } = dialogFixture((gorgias) => {
+  gorgias.addAccount({
     subdomain: 'acme',
     users: [
       { email: EMAIL, apiKey: KEY },
@@ -51,13 +28,12 @@ beforeEach(() => {
   });
 });
 
-afterEach(() => {
-  for (const harness of open.splice(0)) harness.close();
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
+async function connect(harness: BotHarness, email = EMAIL, key = KEY, command = 'connect'): Promise<void> {
+  expect(shownAll(await harness.say(command))).toContain(ASKS_SUBDOMAIN);
+  await harness.say('acme');
+  await harness.say(email);
+  expect(shownAll(await harness.say(key))).toContain('connected to the Gorgias account');
+}
 
 describe('the welcome', () => {
   test('is sent once per conversation, with suggested actions (TestFlow)', async () => {

@@ -4,8 +4,9 @@
  * limit, refusals and odd messages at each prompt, and the masked key prompt.
  */
 import type { Activity } from 'botbuilder';
-import { FakeGorgias, htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
-import { BotHarness, refusedUrlTemplate, shown, shownAll, suggestedTitles, type HarnessOptions } from '../support/dialogHarness';
+import { htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { refusedUrlTemplate, shown, shownAll, suggestedTitles, type BotHarness, type HarnessOptions } from '../support/dialogHarness';
+import { dialogFixture } from '../support/dialogFixture';
 import * as say from '../../src/messages/connect';
 import * as botSay from '../../src/messages/bot';
 import { parseSubdomain } from '../../src/validation/subdomain';
@@ -26,16 +27,9 @@ const ASKS_EMAIL = 'What email do you log in to Gorgias with?';
 const ASKS_KEY = 'REST API key';
 const KEY_RETRY_QUESTION = 'Please paste your Gorgias API key.';
 
-const fake = new FakeGorgias();
-const transcript: Partial<Activity>[] = [];
-const logs: string[] = [];
-const open: BotHarness[] = [];
-
-function chat(options: Partial<HarnessOptions> = {}): BotHarness {
-  const harness = new BotHarness({ urlTemplate: fake.urlTemplate, transcript, logSink: logs, ...options });
-  open.push(harness);
-  return harness;
-}
+const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
+  gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
+});
 
 function acmeRequests() {
   return fake.requests.filter((request) => request.subdomain === 'acme');
@@ -67,23 +61,6 @@ function expectConnectedReply(replies: Partial<Activity>[], email = EMAIL): void
   expect(shown(last)).toContain('connected to the Gorgias account **acme**');
   expect(shown(last)).toContain(email);
 }
-
-beforeAll(async () => {
-  await fake.start();
-});
-
-beforeEach(() => {
-  fake.reset();
-  fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
-});
-
-afterEach(() => {
-  for (const harness of open.splice(0)) harness.close();
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
 
 describe('the happy path', () => {
   test('three answers after connect connect the account and store it sealed', async () => {

@@ -3,8 +3,9 @@
  * botbuilder's TestAdapter against the fake Gorgias server.
  */
 import type { Activity } from 'botbuilder';
-import { FakeGorgias, jsonReply } from '../support/fakeGorgias';
-import { BotHarness, shown, shownAll, suggestedTitles, type HarnessOptions } from '../support/dialogHarness';
+import { jsonReply } from '../support/fakeGorgias';
+import { shown, shownAll, suggestedTitles, type BotHarness } from '../support/dialogHarness';
+import { dialogFixture } from '../support/dialogFixture';
 import { interruptionIn } from '../../dialogs/interruptibleDialog';
 import * as say from '../../src/messages/connect';
 import * as botSay from '../../src/messages/bot';
@@ -17,16 +18,9 @@ const ASKS_SUBDOMAIN = 'What is your Gorgias subdomain?';
 const ASKS_EMAIL = 'What email do you log in to Gorgias with?';
 const ASKS_KEY = 'REST API key';
 
-const fake = new FakeGorgias();
-const transcript: Partial<Activity>[] = [];
-const logs: string[] = [];
-const open: BotHarness[] = [];
-
-function chat(options: Partial<HarnessOptions> = {}): BotHarness {
-  const harness = new BotHarness({ urlTemplate: fake.urlTemplate, transcript, logSink: logs, ...options });
-  open.push(harness);
-  return harness;
-}
+const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
+  gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
+});
 
 /** Markdown emphasis left out, so a test can read the words as a person sees them. */
 function plain(text: string): string {
@@ -118,23 +112,6 @@ async function expectNothingStored(harness: BotHarness): Promise<void> {
   expect(harness.rawStorage()).not.toContain('sealedKey');
   expect(harness.storedConversation()?.dialogState).toEqual({ dialogStack: [] });
 }
-
-beforeAll(async () => {
-  await fake.start();
-});
-
-beforeEach(() => {
-  fake.reset();
-  fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
-});
-
-afterEach(() => {
-  for (const harness of open.splice(0)) harness.close();
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
 
 describe.each(PROMPTS)('at the $prompt prompt', (prompt) => {
   test('cancel ends the dialog and stores nothing', async () => {

@@ -5,8 +5,9 @@
  * failure Gorgias can answer with, and which actions GORGIAS_ACTIONS lets through.
  */
 import type { Activity, Attachment } from 'botbuilder';
-import { FakeGorgias, jsonReply, type FakeBehaviour, type FakeTenant, type RecordedRequest } from '../support/fakeGorgias';
-import { BotHarness, shown, shownAll, suggestedTitles, type HarnessOptions } from '../support/dialogHarness';
+import { jsonReply, type FakeBehaviour, type FakeTenant, type RecordedRequest } from '../support/fakeGorgias';
+import { shown, shownAll, suggestedTitles, type BotHarness, type HarnessOptions } from '../support/dialogHarness';
+import { dialogFixture } from '../support/dialogFixture';
 import { ALL_ACTIONS } from '../../src/config';
 import { exampleOf } from '../../src/actionCommands';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../src/cards/apiKeyCard';
@@ -20,17 +21,14 @@ const SECRETS = [KEY, ROTATED_KEY, Buffer.from(`${EMAIL}:${KEY}`).toString('base
 const CHANNELS = ['emulator', 'test'] as const;
 type ChannelId = (typeof CHANNELS)[number];
 
-const fake = new FakeGorgias();
-const transcript: Partial<Activity>[] = [];
-const logs: string[] = [];
-const open: BotHarness[] = [];
 let tenant: FakeTenant;
 
-function chat(options: Partial<HarnessOptions> = {}): BotHarness {
-  const harness = new BotHarness({ urlTemplate: fake.urlTemplate, transcript, logSink: logs, ...options });
-  open.push(harness);
-  return harness;
-}
+const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
+  tenant = gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
+  seedListedTickets();
+  seedDetailedTicket();
+  seedSimpleTickets();
+});
 
 /** A chat whose user has connected the acme account (key pasted in the card, or typed where there are no cards). */
 async function connectedChat(options: Partial<HarnessOptions> = {}): Promise<BotHarness> {
@@ -145,26 +143,6 @@ function customerId(email: string): number {
   if (customer === undefined) throw new Error(`no customer ${email}`);
   return customer.id as number;
 }
-
-beforeAll(async () => {
-  await fake.start();
-});
-
-beforeEach(() => {
-  fake.reset();
-  tenant = fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
-  seedListedTickets();
-  seedDetailedTicket();
-  seedSimpleTickets();
-});
-
-afterEach(() => {
-  for (const harness of open.splice(0)) harness.close();
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
 
 // --- Happy paths ---------------------------------------------------------------------------------
 

@@ -3,9 +3,8 @@
  * The per-conversation queue runs them one after another, so none fails, none is lost, and the user is
  * never asked to resend: within one process there is nobody to conflict with.
  */
-import { FakeGorgias } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
 import { askedToResend, repliesTo, sendAtOnce, type ParallelTurn, type SentTurn } from '../support/parallelTurns';
 
 const EMAIL = 'agent@acme.com';
@@ -14,22 +13,10 @@ const API_KEY = 'concurrent-secret-key-0123456789abcdef';
 const textOf = (reply: TurnReply): string => reply.messages.map(visibleText).join('\n');
 
 describe('turns of one conversation posted at once to one instance', () => {
-  const gorgias = new FakeGorgias();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
-
-  beforeAll(async () => {
-    await gorgias.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
+  const { gorgias, channel, bot } = e2eFixture({
+    accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }],
     // The default storage, in a throwaway DATA_DIR.
-    bot = await startBot({ STORAGE: 'sqlite', GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await gorgias.stop();
+    env: { STORAGE: 'sqlite' },
   });
 
   /** Every POST got a 200 and at least one message in reply; nobody was asked to resend. */

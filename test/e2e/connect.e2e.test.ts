@@ -1,30 +1,14 @@
 /**
  * End to end: the real restify server and bot, an Emulator-shaped conversation, a fake Gorgias server.
  */
-import { FakeGorgias } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation, visibleText } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { EmulatorConversation, visibleText } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
 
 const API_KEY = 'e2e-secret-key-0123456789abcdef';
 const BASIC_TOKEN = Buffer.from(`agent@acme.com:${API_KEY}`).toString('base64');
 
 describe('the bot over HTTP, as the Emulator drives it', () => {
-  const gorgias = new FakeGorgias();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
-
-  beforeAll(async () => {
-    await gorgias.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: 'agent@acme.com', apiKey: API_KEY }] });
-    bot = await startBot({ GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await gorgias.stop();
-  });
+  const { gorgias, channel, bot } = e2eFixture({ accounts: [{ subdomain: 'acme', users: [{ email: 'agent@acme.com', apiKey: API_KEY }] }] });
 
   test('welcome, a full successful authorization, then status', async () => {
     const chat = new EmulatorConversation(bot.url, channel);

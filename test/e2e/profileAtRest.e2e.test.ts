@@ -5,9 +5,9 @@
  * file across process restarts in restart.e2e.test.ts.
  */
 import { MemoryStorage } from 'botbuilder';
-import { FakeGorgias } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
+import type { BotUnderTest } from '../support/botUnderTest';
+import { e2eFixture } from '../support/e2eFixture';
 import { conversationDocument, readSqliteRows, type RawRecord } from '../support/rawState';
 
 const EMAIL = 'agent@acme.com';
@@ -33,21 +33,9 @@ const storages: Array<{ name: string; env: Record<string, string>; records(bot: 
 ];
 
 describe.each(storages)('the stored profile in $name storage', (storage) => {
-  const gorgias = new FakeGorgias();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
-
-  beforeAll(async () => {
-    await gorgias.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-    bot = await startBot({ ...storage.env, GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await gorgias.stop();
+  const { channel, bot } = e2eFixture({
+    accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }],
+    env: storage.env,
   });
 
   test('holds the key only sealed, and disconnect deletes it from the store', async () => {

@@ -3,9 +3,8 @@
  * asked to otherwise, and never a deletion claimed that did not happen), group conversations, and members
  * of one conversation who must not reach each other's profile.
  */
-import { FakeGorgias } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation, visibleText } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { EmulatorConversation, visibleText } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
 import * as sayBot from '../../src/messages/bot';
 import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFUSED } from '../../src/messages/connect';
 import { connectWithCard, rejoin, said, startConnect } from '../security/helpers';
@@ -16,26 +15,11 @@ const DELETED = /deleted your message/i;
 const PLEASE_DELETE = /please delete the message/i;
 
 describe('the key in the chat', () => {
-  const gorgias = new FakeGorgias();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
-
-  beforeAll(async () => {
-    await gorgias.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-    bot = await startBot({ GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
+  const { gorgias, channel, bot } = e2eFixture({ accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }] });
 
   afterEach(() => {
     channel.deleteStatus = 200;
     channel.createConversationStatus = 200;
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await gorgias.stop();
   });
 
   function deletesIn(chat: EmulatorConversation) {

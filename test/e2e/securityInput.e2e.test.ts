@@ -3,9 +3,8 @@
  * each gets a clear re-ask of that same question, nothing is sent to Gorgias, and nothing the user already
  * gave is lost.
  */
-import { FakeGorgias } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation, visibleText } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import { EmulatorConversation, visibleText } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
 import { basicToken, said } from '../security/helpers';
 
 const EMAIL = 'agent@acme.com';
@@ -36,22 +35,7 @@ const NOT_A_MESSAGE: Record<string, unknown>[] = [
 ];
 
 describe('not an answer, at every question', () => {
-  const gorgias = new FakeGorgias();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
-
-  beforeAll(async () => {
-    await gorgias.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-    bot = await startBot({ GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await gorgias.stop();
-  });
+  const { gorgias, channel, bot } = e2eFixture({ accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }] });
 
   /** Sends every non-answer and checks each got one short re-ask of the question `asks` recognises. */
   async function sendNonAnswers(chat: EmulatorConversation, asks: RegExp): Promise<void> {

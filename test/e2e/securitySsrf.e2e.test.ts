@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeGorgias, type RecordedRequest } from '../support/fakeGorgias';
-import { ChannelRecorder, EmulatorConversation } from '../support/emulator';
-import { startBot, type BotUnderTest } from '../support/botUnderTest';
+import type { RecordedRequest } from '../support/fakeGorgias';
+import { EmulatorConversation } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
 import { hostileSubdomainInputs } from '../support/hostileSubdomains';
 import { isValidSubdomain } from '../../src/gorgias/urls';
 import { basicToken, said, startConnect } from '../security/helpers';
@@ -89,25 +89,11 @@ function inputsAimedAt(port: number): string[] {
 }
 
 describe('no request leaves the bot for anything but a valid subdomain', () => {
-  const gorgias = new FakeGorgias();
+  const { gorgias, channel, bot } = e2eFixture({ accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }] });
   const attacker = new AttackerServer();
-  const channel = new ChannelRecorder();
-  let bot: BotUnderTest;
 
-  beforeAll(async () => {
-    await gorgias.start();
-    await attacker.start();
-    await channel.start();
-    gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-    bot = await startBot({ GORGIAS_URL_TEMPLATE: gorgias.urlTemplate });
-  });
-
-  afterAll(async () => {
-    await bot.stop();
-    await channel.stop();
-    await attacker.stop();
-    await gorgias.stop();
-  });
+  beforeAll(() => attacker.start());
+  afterAll(() => attacker.stop());
 
   function expectOnlyValidAccountChecks(requests: RecordedRequest[]): void {
     for (const request of requests) {

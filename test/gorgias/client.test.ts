@@ -1,25 +1,19 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { GorgiasClient, parseRetryAfterSeconds, userAgentFor, type GorgiasClientOptions } from '../../src/gorgias/client';
+import { parseRetryAfterSeconds, userAgentFor, type GorgiasClientOptions } from '../../src/gorgias/client';
 import type { GorgiasCredentials, GorgiasResult, GorgiasAccount } from '../../src/gorgias/types';
-import { FakeGorgias, htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { clientFixture } from '../support/clientFixture';
 
 const EMAIL = 'agent@acme.com';
 const API_KEY = 'key-acme-123456';
 const BASIC_TOKEN = Buffer.from(`${EMAIL}:${API_KEY}`).toString('base64');
 const CREDS: GorgiasCredentials = { subdomain: 'acme', email: EMAIL, apiKey: API_KEY };
-const USER_AGENT = userAgentFor('gorgias-bot', '0.1.0');
 
-const fake = new FakeGorgias();
-const clients: GorgiasClient[] = [];
-
-/** Every client made here is closed after its test, so no keep-alive socket outlives the file. */
-function makeClient(overrides: Partial<ConstructorParameters<typeof GorgiasClient>[0]> = {}): GorgiasClient {
-  const client = new GorgiasClient({ urlTemplate: fake.urlTemplate, timeoutMs: 2000, userAgent: USER_AGENT, ...overrides });
-  clients.push(client);
-  return client;
-}
+const { fake, makeClient } = clientFixture((gorgias) => {
+  gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
+});
 
 /** What dns.lookup reports for a host that does not exist. */
 const unknownHostLookup: GorgiasClientOptions['lookup'] = (hostname: string, _options: object, callback: (error: Error | null, address: []) => void) => {
@@ -41,17 +35,6 @@ async function refusedPort(): Promise<number> {
   await close(server);
   return port;
 }
-
-beforeAll(() => fake.start());
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.reset();
-  fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await fake.waitUntilIdle();
-});
 
 describe('the request', () => {
   test('is a GET of the account with Basic auth, JSON accept and the bot user agent', async () => {

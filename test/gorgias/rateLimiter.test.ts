@@ -1,32 +1,15 @@
-import { GorgiasClient, userAgentFor } from '../../src/gorgias/client';
 import { AccountRateLimiter, type SlotOutcome } from '../../src/gorgias/rateLimiter';
 import type { GorgiasCredentials, GorgiasResult } from '../../src/gorgias/types';
-import { FakeGorgias } from '../support/fakeGorgias';
+import { clientFixture } from '../support/clientFixture';
 
 const ACME: GorgiasCredentials = { subdomain: 'acme', email: 'agent@acme.com', apiKey: 'key-acme-123456' };
 const GLOBEX: GorgiasCredentials = { subdomain: 'globex', email: 'ops@globex.com', apiKey: 'key-globex-999' };
 
 describe('the client against a rate-limited account', () => {
-  const fake = new FakeGorgias();
-  const clients: GorgiasClient[] = [];
-
-  function makeClient(overrides: Partial<ConstructorParameters<typeof GorgiasClient>[0]> = {}): GorgiasClient {
-    const client = new GorgiasClient({ urlTemplate: fake.urlTemplate, timeoutMs: 2000, userAgent: userAgentFor('gorgias-bot', '0.1.0'), ...overrides });
-    clients.push(client);
-    return client;
-  }
-
-  beforeAll(() => fake.start());
-  afterAll(() => fake.stop());
-  beforeEach(() => {
-    fake.reset();
-    fake.addAccount({ subdomain: 'acme', users: [{ email: ACME.email, apiKey: ACME.apiKey }] });
-    fake.addAccount({ subdomain: 'globex', users: [{ email: GLOBEX.email, apiKey: GLOBEX.apiKey }] });
-    for (let id = 1; id <= 3; id += 1) fake.addTicket('acme', { id, subject: `Ticket ${id}` });
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    await fake.waitUntilIdle();
+  const { fake, makeClient } = clientFixture((gorgias) => {
+    gorgias.addAccount({ subdomain: 'acme', users: [{ email: ACME.email, apiKey: ACME.apiKey }] });
+    gorgias.addAccount({ subdomain: 'globex', users: [{ email: GLOBEX.email, apiKey: GLOBEX.apiKey }] });
+    for (let id = 1; id <= 3; id += 1) gorgias.addTicket('acme', { id, subject: `Ticket ${id}` });
   });
 
   test('many concurrent calls on one account queue instead of failing, and never exceed the budget at the server', async () => {

@@ -1,25 +1,16 @@
-import { GorgiasClient, isConflict, userAgentFor, type CallOptions } from '../../src/gorgias/client';
+import { isConflict, type CallOptions, type GorgiasClient } from '../../src/gorgias/client';
 import type { GorgiasCredentials, GorgiasFailure, GorgiasResult } from '../../src/gorgias/types';
-import { FakeGorgias, htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
+import { clientFixture } from '../support/clientFixture';
 
 const EMAIL = 'agent@acme.com';
 const API_KEY = 'key-acme-123456';
 const CREDS: GorgiasCredentials = { subdomain: 'acme', email: EMAIL, apiKey: API_KEY };
 const WRONG_KEY: GorgiasCredentials = { ...CREDS, apiKey: 'revoked-key' };
 
-const fake = new FakeGorgias();
-const clients: GorgiasClient[] = [];
-
-function makeClient(overrides: Partial<ConstructorParameters<typeof GorgiasClient>[0]> = {}): GorgiasClient {
-  const client = new GorgiasClient({
-    urlTemplate: fake.urlTemplate,
-    timeoutMs: 2000,
-    userAgent: userAgentFor('gorgias-bot', '0.1.0'),
-    ...overrides,
-  });
-  clients.push(client);
-  return client;
-}
+const { fake, makeClient } = clientFixture((gorgias) => {
+  gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
+});
 
 function valueOf<T>(result: GorgiasResult<T>): T {
   if (!result.ok) throw new Error(`Expected success, got ${JSON.stringify(result.failure)}`);
@@ -34,17 +25,6 @@ function failureOf<T>(result: GorgiasResult<T>): GorgiasFailure {
 function bodyOf(index: number): unknown {
   return JSON.parse(fake.requests[index].body) as unknown;
 }
-
-beforeAll(() => fake.start());
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.reset();
-  fake.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] });
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await fake.waitUntilIdle();
-});
 
 /** Seven tickets updated a minute apart, #1 the oldest; two customers. */
 function seedTickets(): void {
