@@ -145,7 +145,8 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
     let apiKey: string | undefined;
     if (typeof step.result === 'string') {
       apiKey = step.result;
-      options.sealedKey = this.deps.secrets.seal(apiKey, pendingKeyBinding(context));
+      // A new key replaces any pending one; it is sealed only if the dialog has to keep it (see keepKey).
+      options.sealedKey = undefined;
       if (keyWasTyped(context)) notes.push(await removeTypedKey(context, this.deps.logger));
     } else if (options.sealedKey) {
       apiKey = this.deps.secrets.open(options.sealedKey, pendingKeyBinding(context))?.plaintext;
@@ -155,6 +156,10 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
       options.sealedKey = undefined;
       return step.replaceDialog(WATERFALL, { ...options, notice: 'Please give me your API key again.' });
     }
+
+    const key = apiKey;
+    /** Seals the key into the dialog's state, for a question or retry that comes back to it in a later turn. */
+    const keepKey = (): string => (options.sealedKey ??= this.deps.secrets.seal(key, pendingKeyBinding(context)));
 
     const scope = failureScope(context);
     const limit = await this.deps.limiter.check(scope);
@@ -197,9 +202,10 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
       case 'forbidden':
         return step.replaceDialog(WATERFALL, { subdomain, failures, notice: joinLines([...notes, say.forbidden(email)]) });
       case 'no_account':
-        return step.replaceDialog(WATERFALL, { email, sealedKey: options.sealedKey, failures, notice: joinLines([...notes, say.noAccount(subdomain)]) });
+        return step.replaceDialog(WATERFALL, { email, sealedKey: keepKey(), failures, notice: joinLines([...notes, say.noAccount(subdomain)]) });
       default: {
         options.failures = failures;
+        keepKey();
         const explanation = failure.kind === 'rate_limited' ? say.rateLimited(failure.retryAfterSeconds) : explainTransient(failure);
         return step.prompt(RETRY_PROMPT, {
           prompt: joinLines([...notes, explanation, say.RETRY_OR_CANCEL]),
