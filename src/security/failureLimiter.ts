@@ -33,7 +33,7 @@ export class FailureLimiter {
   ) {}
 
   async check(scope: FailureScope): Promise<LimitCheck> {
-    const records = await this.readRecords(scope);
+    const records = await this.readRecords(failureKeys(scope));
     const cutoff = this.now() - this.windowMs;
     let retryAt = 0;
     for (const record of Object.values(records)) {
@@ -48,31 +48,40 @@ export class FailureLimiter {
   }
 
   async recordFailure(scope: FailureScope): Promise<void> {
-    const records = await this.readRecords(scope);
     const now = this.now();
     const cutoff = now - this.windowMs;
-    const changes: Record<string, FailureRecord> = {};
-    for (const [key, record] of Object.entries(records)) {
-      // Keep only what can still count, so the record stays small however long an attacker tries.
-      const failures = [...record.failures.filter((time) => time > cutoff), now].slice(-this.maxFailures);
-      changes[key] = { failures, eTag: '*' };
+    for (const key of failureKeys(scope)) {
+      // Written with the eTag it was read with: two instances recording at once must not overwrite each
+      // other's failure, or an attacker spreading guesses over instances would be undercounted.
+      for (let attempt = 1; ; attempt += 1) {
+        const record = (await this.readRecords([key]))[key];
+        // Keep only what can still count, so the record stays small however long an attacker tries.
+        const failures = [...record.failures.filter((time) => time > cutoff), now].slice(-this.maxFailures);
+        try {
+          await this.store.write({ [key]: { failures, eTag: record.eTag } });
+          break;
+        } catch (error) {
+          if (attempt >= MAX_WRITE_ATTEMPTS || !/etag conflict/i.test((error as Error).message ?? '')) throw error;
+        }
+      }
     }
-    await this.store.write(changes);
   }
 
-  private async readRecords(scope: FailureScope): Promise<Record<string, FailureRecord>> {
-    const keys = [failureKey(scope.userKey), failureKey(scope.conversationKey)];
+  private async readRecords(keys: string[]): Promise<Record<string, FailureRecord>> {
     const found = await this.store.read(keys);
     const records: Record<string, FailureRecord> = {};
     for (const key of keys) {
       const item = found[key] as Partial<FailureRecord> | undefined;
       const failures = Array.isArray(item?.failures) ? item.failures.filter((time): time is number => typeof time === 'number') : [];
-      records[key] = { failures };
+      records[key] = { failures, eTag: typeof item?.eTag === 'string' ? item.eTag : undefined };
     }
     return records;
   }
 }
 
-function failureKey(scopeKey: string): string {
-  return `auth-failures/${scopeKey}`;
+function failureKeys(scope: FailureScope): string[] {
+  return [`auth-failures/${scope.userKey}`, `auth-failures/${scope.conversationKey}`];
 }
+
+/** Concurrent recorders retry on an eTag conflict; more than a few in a row means something else is wrong. */
+const MAX_WRITE_ATTEMPTS = 5;
