@@ -169,8 +169,9 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
       return step.endDialog({ connected: false } satisfies ConnectResult);
     }
 
-    await context.sendActivity({ type: ActivityTypes.Typing });
-    const outcome = await this.deps.verifier.verifyAccount({ subdomain, email, apiKey });
+    const verification = this.deps.verifier.verifyAccount({ subdomain, email, apiKey });
+    await showTypingWhileSlow(context, verification);
+    const outcome = await verification;
     if (outcome.ok) {
       await this.deps.saveProfile(context, {
         subdomain,
@@ -248,6 +249,27 @@ function withNotice(notice: string | undefined, question: string): string {
 
 function joinLines(parts: string[]): string {
   return parts.filter((part) => part !== '').join('\n\n');
+}
+
+/** How long Gorgias may take before the user is shown that the bot is working on it. */
+export const TYPING_DELAY_MS = 300;
+
+/**
+ * Shows a typing indicator if `work` takes longer than TYPING_DELAY_MS. A quick answer needs none, and
+ * every activity is an HTTP call to the channel (see the Performance section of the README).
+ */
+async function showTypingWhileSlow(context: TurnContext, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), TYPING_DELAY_MS);
+  });
+  const finished = work.then(
+    () => false,
+    () => false,
+  );
+  const tooSlow = await Promise.race([finished, slow]);
+  clearTimeout(timer);
+  if (tooSlow) await context.sendActivity({ type: ActivityTypes.Typing });
 }
 
 /** A pending key is bound to its conversation and user, so it cannot be lifted into another one. */

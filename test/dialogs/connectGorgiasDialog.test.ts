@@ -62,6 +62,11 @@ function expectConnectedReply(replies: Partial<Activity>[], email = EMAIL): void
   expect(shown(last)).toContain(email);
 }
 
+/** The account answer of a working Gorgias, as the fake gives it. */
+function slowAccount(): FakeBehaviour & object {
+  return jsonReply(200, { domain: 'acme', created_datetime: '2024-01-15T10:00:00.000000+00:00', status: { status: 'active' }, settings: [] });
+}
+
 describe('the happy path', () => {
   test('three answers after connect connect the account and store it sealed', async () => {
     const harness = chat();
@@ -69,7 +74,8 @@ describe('the happy path', () => {
     expect(shownAll(await harness.say('acme'))).toContain(ASKS_EMAIL);
     expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
     const replies = await harness.turn({ type: 'message', text: KEY });
-    expect(replies.some((reply) => reply.type === 'typing')).toBe(true);
+    // Gorgias answered at once: no typing indicator, just the answer.
+    expect(replies.some((reply) => reply.type === 'typing')).toBe(false);
     const messages = replies.filter((reply) => reply.type === 'message');
     expectConnectedReply(messages);
     // The next steps app.ts offers: the enabled actions (all of them here) before the commands.
@@ -87,7 +93,9 @@ describe('the happy path', () => {
     expect(harness.rawStorage()).not.toContain(KEY);
   });
 
-  test('a pasted address is reduced to the subdomain (TestFlow)', async () => {
+  test('a pasted address is reduced to the subdomain (TestFlow); a slow Gorgias shows the typing indicator', async () => {
+    // Far slower than TYPING_DELAY_MS, so the indicator is due long before the answer however busy the machine.
+    fake.setBehaviourOnce('acme', { ...slowAccount(), delayMs: 1500 });
     const harness = chat();
     await harness
       .flow()

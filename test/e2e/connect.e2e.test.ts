@@ -3,6 +3,7 @@
  */
 import { EmulatorConversation, visibleText } from '../support/emulator';
 import { e2eFixture } from '../support/e2eFixture';
+import { jsonReply } from '../support/fakeGorgias';
 
 const API_KEY = 'e2e-secret-key-0123456789abcdef';
 const BASIC_TOKEN = Buffer.from(`agent@acme.com:${API_KEY}`).toString('base64');
@@ -26,6 +27,8 @@ describe('the bot over HTTP, as the Emulator drives it', () => {
     // The Emulator renders Adaptive Cards: the key is asked for in a masked field.
     expect(JSON.stringify(keyQuestion.messages[0])).toContain('"style":"password"');
 
+    // Gorgias takes a while (far longer than the bot's typing delay): the user sees the bot working on it.
+    gorgias.setBehaviourOnce('acme', { ...jsonReply(200, { domain: 'acme', status: { status: 'active' } }), delayMs: 1500 });
     const connected = await chat.submit({ apiKey: API_KEY });
     expect(connected.activities.some((sent) => sent.type === 'typing')).toBe(true);
     expect(visibleText(connected.messages[connected.messages.length - 1])).toMatch(/connected to the Gorgias account \*\*acme\*\*/);

@@ -81,7 +81,7 @@ async function exerciseEveryKeyPath(bot: BotUnderTest, gorgias: FakeGorgias, cha
   expect(said(await hanging.submit({ apiKey: RETRY_KEY }))).toMatch(/didn't answer in time/);
   await hanging.say('cancel');
 
-  // A failed turn during the key step: the channel refuses the typing indicator sent right after the key.
+  // A failed turn during the key step: the channel refuses the first activity the bot sends after the key.
   const failing = new EmulatorConversation(bot.url, channel);
   await startConnect(failing, 'acme', EMAIL);
   channel.failingPosts = 1;
