@@ -17,6 +17,15 @@ const BASIC_TOKEN = Buffer.from(`${EMAIL}:${API_KEY}`).toString('base64');
 
 const textOf = (reply: TurnReply): string => reply.messages.map(visibleText).join('\n');
 
+/** `status`, asked through each instance, shows the connected profile. */
+async function expectConnectedOnEveryInstance(...chats: EmulatorConversation[]): Promise<void> {
+  for (const chat of chats) {
+    const status = textOf(await chat.say('status'));
+    expect(status).toContain("You're connected to Gorgias");
+    expect(status).toContain(EMAIL);
+  }
+}
+
 describe('two bot processes sharing one Azure Blob Storage container', () => {
   const gorgias = new FakeGorgias();
   const channel = new ChannelRecorder();
@@ -134,11 +143,7 @@ describe('two bot processes sharing one Azure Blob Storage container', () => {
 
     // Leave whatever dialog the burst started; the profile was never touched by it.
     await onA.say('cancel');
-    for (const chat of [onA, onB]) {
-      const status = textOf(await chat.say('status'));
-      expect(status).toContain("You're connected to Gorgias");
-      expect(status).toContain(EMAIL);
-    }
+    await expectConnectedOnEveryInstance(onA, onB);
   });
 
   test('the key racing with other answers on both instances: the profile is saved, or the user is told to resend', async () => {
@@ -170,11 +175,7 @@ describe('two bot processes sharing one Azure Blob Storage container', () => {
       expect(textOf(await onB.submit({ apiKey: API_KEY }))).toContain("You're connected to the Gorgias account **acme**");
     }
     // Either way the user, who was told they are connected (and not asked to resend, or who resent), is.
-    for (const chat of [onA, onB]) {
-      const status = textOf(await chat.say('status'));
-      expect(status).toContain("You're connected to Gorgias");
-      expect(status).toContain(EMAIL);
-    }
+    await expectConnectedOnEveryInstance(onA, onB);
   });
 
   test('a turn that read the state before the other instance saved the profile is refused, not written over it', async () => {
@@ -216,11 +217,7 @@ describe('two bot processes sharing one Azure Blob Storage container', () => {
       channel.holdCall = undefined;
     }
 
-    for (const chat of [onA, onB]) {
-      const status = textOf(await chat.say('status'));
-      expect(status).toContain("You're connected to Gorgias");
-      expect(status).toContain(EMAIL);
-    }
+    await expectConnectedOnEveryInstance(onA, onB);
     for (let waited = 0; eventsOf(instanceB, 'state.etag_conflict').length === conflictsOnB && waited < 10_000; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -4,26 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runBotProcessToExit, type BotRun } from '../support/botProcess';
+import { DEV_ACCOUNT_KEY, azuriteConnectionString } from '../support/azurite';
+import { closedLoopbackPort } from '../support/loopback';
 
 /** Azurite's published development account key: not a secret, but it must not be printed either. */
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const ACCOUNT_KEY = DEV_ACCOUNT_KEY;
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
-
-/** A loopback port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** What the cases need that exists only once the test runs: a closed port and a scratch directory. */
 interface Setup {
@@ -50,7 +39,7 @@ const cases: StartupCase[] = [
     env: ({ port }) => ({
       STORAGE: 'blob',
       STATE_ENCRYPTION_KEY: ENCRYPTION_KEY,
-      AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+      AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString(port),
       AZURE_STORAGE_CONTAINER: 'bot-state',
     }),
     line: () => /^gorgias-bot cannot start: Azure Blob Storage is not reachable \(container "bot-state"\): .*ECONNREFUSED/,
@@ -78,7 +67,7 @@ describe('a storage the bot cannot use stops it at start with one clear line', (
   const runs = new Map<string, BotRun>();
 
   beforeAll(async () => {
-    setup = { port: await closedPort(), tmp: fs.mkdtempSync(path.join(os.tmpdir(), 'gorgias-bot-startup-')) };
+    setup = { port: await closedLoopbackPort(), tmp: fs.mkdtempSync(path.join(os.tmpdir(), 'gorgias-bot-startup-')) };
     fs.mkdirSync(path.join(unusableDataDir(setup), 'state.sqlite'), { recursive: true });
     // Two at a time: each start loads the whole bot, and the machine has few cores.
     const pending = [...cases];

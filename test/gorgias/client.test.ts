@@ -5,6 +5,7 @@ import { parseRetryAfterSeconds, userAgentFor, type GorgiasClientOptions } from 
 import type { GorgiasCredentials, GorgiasResult, GorgiasAccount } from '../../src/gorgias/types';
 import { htmlPage, jsonReply, type FakeBehaviour } from '../support/fakeGorgias';
 import { clientFixture } from '../support/clientFixture';
+import { closedLoopbackPort } from '../support/loopback';
 
 const EMAIL = 'agent@acme.com';
 const API_KEY = 'key-acme-123456';
@@ -27,13 +28,6 @@ function listen(server: http.Server | net.Server): Promise<number> {
 
 function close(server: http.Server | net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
 }
 
 describe('the request', () => {
@@ -207,7 +201,7 @@ describe('transport failures', () => {
   });
 
   test('a refused connection', async () => {
-    const port = await refusedPort();
+    const port = await closedLoopbackPort();
 
     const result = await makeClient({ urlTemplate: `http://127.0.0.1:${port}/{subdomain}` }).verifyAccount(CREDS);
 
@@ -266,7 +260,7 @@ describe('secrets', () => {
       fake.setBehaviourOnce('acme', behaviour);
       results.push(await client.verifyAccount(CREDS));
     }
-    const refused = makeClient({ urlTemplate: `http://127.0.0.1:${await refusedPort()}/{subdomain}` });
+    const refused = makeClient({ urlTemplate: `http://127.0.0.1:${await closedLoopbackPort()}/{subdomain}` });
     results.push(await refused.verifyAccount(CREDS));
     results.push(await makeClient({ urlTemplate: 'https://{subdomain}.gorgias.com', lookup: unknownHostLookup }).verifyAccount(CREDS));
 

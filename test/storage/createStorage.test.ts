@@ -7,24 +7,11 @@ import os from 'os';
 import path from 'path';
 import { createStorage } from '../../src/storage/createStorage';
 import { SqliteStorage } from '../../src/storage/sqliteStorage';
-import { AzuriteHandle, startAzurite } from '../support/azurite';
+import { AzuriteHandle, DEV_ACCOUNT_KEY, azuriteConnectionString, startAzurite } from '../support/azurite';
+import { closedLoopbackPort } from '../support/loopback';
 
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const connectionStringFor = (port: number): string =>
-  `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};` +
-  `BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
-
-/** A loopback port that nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const DEV_KEY = DEV_ACCOUNT_KEY;
+const connectionStringFor = azuriteConnectionString;
 
 function expectCleanOneLiner(message: string): void {
   expect(message).not.toMatch(/\r|\n/);
@@ -118,7 +105,7 @@ describe('createStorage', () => {
     });
 
     test('an unreachable endpoint fails fast with one clean line', async () => {
-      const port = await closedPort();
+      const port = await closedLoopbackPort();
       const started = Date.now();
       const failure = await createStorage(
         { kind: 'blob', connectionString: connectionStringFor(port), container: 'bot-state' },

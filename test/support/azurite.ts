@@ -12,12 +12,20 @@ import path from 'path';
 
 /** The well-known, published Azurite development account (not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
-const DEV_ACCOUNT_KEY =
+export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 const STARTUP_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 2_000;
 const STDERR_LIMIT = 8_192;
+
+/** A connection string for the development account at a loopback port (explicit endpoint, not UseDevelopmentStorage). */
+export function azuriteConnectionString(port: number): string {
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};` +
+    `BlobEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`
+  );
+}
 
 export interface AzuriteHandle {
   connectionString: string;
@@ -151,8 +159,6 @@ export async function startAzurite(): Promise<AzuriteHandle> {
     await sleep(100);
   }
 
-  const connectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`;
+  const connectionString = azuriteConnectionString(port);
   return { connectionString, port, stop };
 }

@@ -4,7 +4,6 @@
  * with a random key, and a pino logger writing to an array.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TestFlow, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import { createBot } from '../../src/app';
 import { ALL_ACTIONS, type GorgiasAction } from '../../src/config';
@@ -14,6 +13,7 @@ import type { StoredProfile } from '../../src/profile/profile';
 import { ProfileStore, type ProfileLookup } from '../../src/profileStore';
 import { SecretBox } from '../../src/security/secretBox';
 import { UserProfileCredentials } from '../../src/turnCredentials';
+import { closedLoopbackPort } from './loopback';
 
 export interface HarnessOptions {
   /** e.g. `fake.urlTemplate`, or a loopback port nobody listens on. */
@@ -192,9 +192,5 @@ export function suggestedTitles(reply: Partial<Activity> | undefined): string[] 
 
 /** A loopback URL template whose port was free a moment ago: connecting to it is refused. */
 export async function refusedUrlTemplate(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/{subdomain}`;
+  return `http://127.0.0.1:${await closedLoopbackPort()}/{subdomain}`;
 }

@@ -1,0 +1,14 @@
+/** Loopback helpers shared by the tests. */
+import net from 'node:net';
+
+/** A loopback port nothing listens on (bound, then released), for "connection refused" cases. */
+export function closedLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
