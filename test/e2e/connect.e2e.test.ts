@@ -54,6 +54,28 @@ describe('the bot over HTTP, as the Emulator drives it', () => {
     expect(text).toMatch(/delete the message/);
   });
 
+  test('after a failed turn the user is told in one sentence, the dialog starts clean, and a connected profile is kept', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await chat.say('connect');
+    await chat.say('acme');
+    await chat.say('agent@acme.com');
+    await chat.submit({ apiKey: API_KEY });
+
+    await chat.say('connect');
+    await chat.say('reconnect');
+    expect(visibleText((await chat.say('acme')).messages[0])).toMatch(/email/i);
+    // The channel refuses the bot's next reply: the turn fails.
+    channel.failingPosts = 1;
+    const failed = await chat.say('agent@acme.com');
+    expect(failed.status).toBe(200);
+    expect(failed.messages.map(visibleText).join('\n')).toMatch(/something went wrong/i);
+
+    // The half-finished dialog is gone: the same text is no longer taken as an answer...
+    expect(visibleText((await chat.say('agent@acme.com')).messages[0])).toMatch(/didn't get that/);
+    // ...and the profile connected before is still there.
+    expect(visibleText((await chat.say('status')).messages[0])).toContain("You're connected to Gorgias");
+  });
+
   test('the API key appears in no reply and no log line', () => {
     const everything = [...channel.calls.map((call) => JSON.stringify(call.activity ?? {})), ...bot.logs].join('\n');
     expect(everything).not.toContain(API_KEY);
