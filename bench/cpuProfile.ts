@@ -139,7 +139,7 @@ export function classify(frame: CallFrame): { group: string; pkg: string; where:
   return { group: 'other', pkg: 'other', where: `${path.basename(url)}${line}` };
 }
 
-export function summarizeProfiles(directory: string, window?: ProfileWindow, topPerGroup = 5, topOverall = 25): ProfileSummary {
+export function summarizeProfiles(directory: string, windows?: ProfileWindow[], topPerGroup = 5, topOverall = 25): ProfileSummary {
   const files = fs
     .readdirSync(directory)
     .filter((name) => name.endsWith('.cpuprofile'))
@@ -158,7 +158,7 @@ export function summarizeProfiles(directory: string, window?: ProfileWindow, top
     let sampledAt = profile.startTime;
     for (let index = 0; index < profile.samples.length; index += 1) {
       sampledAt += profile.timeDeltas[index] ?? 0;
-      if (window && (sampledAt < window.startUs || sampledAt > window.endUs)) continue;
+      if (windows && !windows.some((window) => sampledAt >= window.startUs && sampledAt <= window.endUs)) continue;
       const micros = profile.timeDeltas[index + 1] ?? 0;
       const node = nodes.get(profile.samples[index]);
       if (!node || micros <= 0) continue;

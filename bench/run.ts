@@ -2,16 +2,18 @@
  * `npm run bench`: how fast and how lean the bot is, measured the way users drive it, over HTTP as the
  * Emulator does. On 127.0.0.1 only, it starts a fake Gorgias, an Emulator-like channel, a minimal echo bot
  * (the SDK's floor) and the real bot (`node dist/src/index.js`, default SQLite storage, LOG_LEVEL=warn),
- * each bot as its own process, and drives N conversations at concurrency C through
+ * each bot as its own process, and drives N conversations per bot at concurrency C through
  *
  *   conversationUpdate, `connect`, subdomain, email, API key (typed), `status`
  *
- * each with its own Gorgias tenant and credentials, checking every reply. It prints and writes as JSON:
+ * each with its own Gorgias tenant and credentials, checking every reply. The measured conversations run
+ * in R rounds per bot, the bots taking turns (echo, bot, bot, echo, ...), so that the shared machine's
+ * changing speed does not favour either. It prints and writes as JSON:
  * turns per second, turn latency, the bot's CPU per turn and peak RSS (from /proc), Gorgias calls per
  * authorization, stored bytes per connected profile, the ratio to the echo bot, and the RSS growth after
  * a warm-up; then PASS/FAIL per target. It exits 1 only when the flow itself broke.
  *
- *   npm run bench -- --conversations 500 --concurrency 20 --out bench/results/latest.json [--skip-echo] [--profile]
+ *   npm run bench -- --conversations 500 --concurrency 20 --rounds 5 --out bench/results/latest.json [--skip-echo] [--profile]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,11 +35,13 @@ import { percentile, round, runPool } from './stats';
 export interface BenchOptions {
   conversations: number;
   concurrency: number;
-  /** Conversations run before measuring; default a tenth of N, at most 2,000. */
+  /** Conversations run before measuring, per bot; default a tenth of N, at least 500 and at most 2,000. */
   warmup?: number;
   /** Where the JSON goes. */
   out: string;
   skipEcho?: boolean;
+  /** Measured rounds per bot, alternating between the two; default 5. */
+  rounds?: number;
   /** When set, the bot runs with --cpu-prof and its profile is written here and summarized. */
   profileDir?: string;
   /** Where progress and the report are printed; default the console. */
@@ -50,6 +54,8 @@ export interface LoadResult {
   turns: number;
   seconds: number;
   turnsPerSecond: number;
+  /** Turns per second of each measured round (the bots take turns, see runRounds). */
+  roundTurnsPerSecond: number[];
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
   /** Median latency of each turn of the flow (welcome, connect, subdomain, email, key, status). */
   medianLatencyByTurnMs: Record<string, number>;
@@ -76,7 +82,7 @@ export interface Target {
 export interface BenchReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
-  options: { conversations: number; concurrency: number; warmup: number; skipEcho: boolean; profile: boolean };
+  options: { conversations: number; concurrency: number; warmup: number; rounds: number; skipEcho: boolean; profile: boolean };
   command: string;
   product: LoadResult & {
     gorgiasCallsPerAuthorization: number;
@@ -89,8 +95,10 @@ export interface BenchReport {
     sqliteFileBytes: number;
   };
   echo?: LoadResult;
-  /** Product turns per second over the echo bot's. */
+  /** Product turns per second over the echo bot's, over all the measured rounds. */
   ratioToEcho?: number;
+  /** The same ratio round by round: how much the machine's noise moved it. */
+  ratioByRound?: number[];
   /** RSS growth from the end of the warm-up to the end of the run, in percent. */
   memoryGrowthPercent: number;
   targets: Target[];
@@ -105,8 +113,10 @@ const MAX_REMEMBERED_FAILURES = 20;
 /** A broken flow fails every conversation; stop after this many instead of running them all. */
 const GIVE_UP_AFTER_FAILURES = 50;
 const MEMORY_WARMUP = 2_000;
+const MIN_WARMUP = 500;
 const MEMORY_RUN = 20_000;
 const THROUGHPUT_TARGET = 0.8;
+const DEFAULT_ROUNDS = 5;
 const BYTES_PER_PROFILE_TARGET = 2048;
 const MEMORY_GROWTH_TARGET_PERCENT = 10;
 /** The bot's own warning about creating a local encryption key: expected with a fresh DATA_DIR. */
@@ -133,93 +143,137 @@ interface Harness {
   log: (line: string) => void;
 }
 
-/** Drives the warm-up, then the measured conversations, and reads the process's CPU and memory around them. */
-async function drive(
-  harness: Harness,
-  server: ServerProcess,
-  flowFor: (index: number) => Step[],
-  conversations: number,
-  warmup: number,
-  concurrency: number,
-): Promise<{ result: LoadResult; window: ProfileWindow }> {
-  const { channel, client, failures } = harness;
-  const latencies = new Float64Array(conversations * TURNS_PER_CONVERSATION);
-  const latenciesByStep = new Map<string, number[]>();
-  let measuredTurns = 0;
-  let activities = 0;
-  let completed = 0;
-  const rssTimeline: LoadResult['rssTimeline'] = [];
+/**
+ * One bot under load: it runs conversations and adds up what its measured rounds cost. Measured rounds
+ * of the two bots are interleaved (see runRounds), so each meter sums several separate rounds.
+ */
+class LoadMeter {
+  private readonly latencies: number[] = [];
+  private readonly latenciesByStep = new Map<string, number[]>();
+  private activities = 0;
+  private completed = 0;
+  private measuredMs = 0;
+  private cpuUsedMs = 0;
+  private newChannelConnections = 0;
+  private rssAfterWarmupBytes = 0;
+  private readonly rssTimeline: LoadResult['rssTimeline'] = [];
+  readonly windows: ProfileWindow[] = [];
+  /** Turns per second of each measured round, in order. */
+  readonly roundRates: number[] = [];
 
-  const runConversation = async (index: number, measured: boolean): Promise<void> => {
-    const chat = new Conversation(server.url, channel, client);
-    for (const step of flowFor(index)) {
-      const result = await step.send(chat);
-      if (measured && measuredTurns < latencies.length) {
-        latencies[measuredTurns] = result.ms;
-        measuredTurns += 1;
-        const ofStep = latenciesByStep.get(step.name) ?? [];
-        ofStep.push(result.ms);
-        latenciesByStep.set(step.name, ofStep);
-        activities += result.activities.length;
-      }
-      const problem = step.check(result);
-      if (problem !== undefined) {
-        failures.add(`${server.name} conversation ${index}, ${step.name} turn: ${problem}`);
-        return;
-      }
-    }
-    completed += 1;
-    if (completed % 1000 === 0 && !server.hasExited()) {
-      rssTimeline.push({ conversations: completed, rssMb: megabytes(memory(server.pid).rssBytes) });
-    }
-  };
+  constructor(
+    private readonly harness: Harness,
+    readonly server: ServerProcess,
+    private readonly flowFor: (index: number) => Step[],
+    private readonly concurrency: number,
+  ) {}
 
-  const total = warmup + conversations;
-  const progress = setInterval(() => harness.log(`  ${server.name}: ${completed}/${total} conversations`), 10_000);
-  try {
-    await runPool(0, warmup, concurrency, (index) => runConversation(index, false), () => failures.tooMany);
-    assertRunning(server);
-    const afterWarmup = memory(server.pid);
-    const cpuBefore = cpuMs(server.pid);
+  async warmUp(conversations: number): Promise<void> {
+    await this.runConversations(0, conversations, false);
+    assertRunning(this.server);
+    this.rssAfterWarmupBytes = memory(this.server.pid).rssBytes;
+  }
+
+  /** Conversations [from, to), measured: wall time, the process's CPU and the channel connections it opened. */
+  async measure(from: number, to: number): Promise<void> {
+    const { channel } = this.harness;
+    const turnsBefore = this.latencies.length;
+    const cpuBefore = cpuMs(this.server.pid);
     const connectionsBefore = channel.connections;
-    const windowStartUs = microsecondsNow();
+    const startUs = microsecondsNow();
     const started = performance.now();
-    await runPool(warmup, total, concurrency, (index) => runConversation(index, true), () => failures.tooMany);
-    const seconds = (performance.now() - started) / 1000;
-    const window = { startUs: windowStartUs, endUs: microsecondsNow() };
-    assertRunning(server);
-    const cpuAfter = cpuMs(server.pid);
-    const atEnd = memory(server.pid);
+    await this.runConversations(from, to, true);
+    const ms = performance.now() - started;
+    this.windows.push({ startUs, endUs: microsecondsNow() });
+    assertRunning(this.server);
+    this.cpuUsedMs += cpuMs(this.server.pid) - cpuBefore;
+    this.newChannelConnections += channel.connections - connectionsBefore;
+    this.measuredMs += ms;
+    this.roundRates.push(round((this.latencies.length - turnsBefore) / (ms / 1000), 1));
+  }
 
-    const sorted = latencies.slice(0, measuredTurns).sort();
+  result(conversations: number, warmupConversations: number): LoadResult {
+    assertRunning(this.server);
+    const atEnd = memory(this.server.pid);
+    const turns = this.latencies.length;
+    const sorted = Float64Array.from(this.latencies).sort();
     const sum = sorted.reduce((accumulated, value) => accumulated + value, 0);
-    const result: LoadResult = {
+    const seconds = this.measuredMs / 1000;
+    return {
       conversations,
-      warmupConversations: warmup,
-      turns: measuredTurns,
+      warmupConversations,
+      turns,
       seconds: round(seconds, 3),
-      turnsPerSecond: round(measuredTurns / seconds, 1),
+      turnsPerSecond: round(turns / seconds, 1),
+      roundTurnsPerSecond: this.roundRates,
       latencyMs: {
         p50: round(percentile(sorted, 50)),
         p95: round(percentile(sorted, 95)),
         p99: round(percentile(sorted, 99)),
         max: round(sorted[sorted.length - 1] ?? NaN),
-        mean: round(sum / Math.max(1, measuredTurns)),
+        mean: round(sum / Math.max(1, turns)),
       },
       medianLatencyByTurnMs: Object.fromEntries(
-        [...latenciesByStep].map(([name, values]) => [name, round(percentile(Float64Array.from(values).sort(), 50))]),
+        [...this.latenciesByStep].map(([name, values]) => [name, round(percentile(Float64Array.from(values).sort(), 50))]),
       ),
-      cpuMsPerTurn: round((cpuAfter - cpuBefore) / Math.max(1, measuredTurns), 3),
-      activitiesPerTurn: round(activities / Math.max(1, measuredTurns), 3),
-      channelConnections: channel.connections - connectionsBefore,
+      cpuMsPerTurn: round(this.cpuUsedMs / Math.max(1, turns), 3),
+      activitiesPerTurn: round(this.activities / Math.max(1, turns), 3),
+      channelConnections: this.newChannelConnections,
       peakRssMb: megabytes(atEnd.peakRssBytes),
-      rssAfterWarmupMb: megabytes(afterWarmup.rssBytes),
+      rssAfterWarmupMb: megabytes(this.rssAfterWarmupBytes),
       rssEndMb: megabytes(atEnd.rssBytes),
-      rssTimeline,
+      rssTimeline: this.rssTimeline,
     };
-    return { result, window };
-  } finally {
-    clearInterval(progress);
+  }
+
+  private async runConversations(from: number, to: number, measured: boolean): Promise<void> {
+    const { failures } = this.harness;
+    const progress = setInterval(() => this.harness.log(`  ${this.server.name}: ${this.completed} conversations done`), 10_000);
+    try {
+      await runPool(from, to, this.concurrency, (index) => this.runConversation(index, measured), () => failures.tooMany);
+    } finally {
+      clearInterval(progress);
+    }
+  }
+
+  private async runConversation(index: number, measured: boolean): Promise<void> {
+    const { channel, client, failures } = this.harness;
+    const chat = new Conversation(this.server.url, channel, client);
+    for (const step of this.flowFor(index)) {
+      const result = await step.send(chat);
+      if (measured) {
+        this.latencies.push(result.ms);
+        const ofStep = this.latenciesByStep.get(step.name) ?? [];
+        ofStep.push(result.ms);
+        this.latenciesByStep.set(step.name, ofStep);
+        this.activities += result.activities.length;
+      }
+      const problem = step.check(result);
+      if (problem !== undefined) {
+        failures.add(`${this.server.name} conversation ${index}, ${step.name} turn: ${problem}`);
+        return;
+      }
+    }
+    this.completed += 1;
+    if (this.completed % 1000 === 0 && !this.server.hasExited()) {
+      this.rssTimeline.push({ conversations: this.completed, rssMb: megabytes(memory(this.server.pid).rssBytes) });
+    }
+  }
+}
+
+/**
+ * Runs the measured conversations in rounds, alternating the bots in the order A B, B A, A B, ... so
+ * that a machine getting slower or faster during the run (this one is shared) weighs on both alike
+ * instead of on whichever bot happened to run second.
+ */
+async function runRounds(meters: LoadMeter[], warmup: number, conversations: number, rounds: number, failures: Failures): Promise<void> {
+  const perRound = Math.ceil(conversations / rounds);
+  for (let round = 0; round < rounds && !failures.tooMany; round += 1) {
+    const from = warmup + round * perRound;
+    const to = Math.min(warmup + conversations, from + perRound);
+    if (from >= to) break;
+    const order = round % 2 === 0 ? meters : [...meters].reverse();
+    for (const meter of order) await meter.measure(from, to);
   }
 }
 
@@ -277,8 +331,11 @@ function describeLoad(name: string, result: LoadResult): string[] {
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? ((line: string) => console.log(line));
   const conversations = options.conversations;
-  const warmup = options.warmup ?? Math.min(MEMORY_WARMUP, Math.ceil(conversations / 10));
+  // At least MIN_WARMUP: before that V8 is still compiling, and a bot with more code to optimize than the
+  // echo bot looks slower than it runs (measured: 1.4 ms of CPU a turn after 50 conversations, 1.0 after 500).
+  const warmup = options.warmup ?? Math.min(MEMORY_WARMUP, Math.max(MIN_WARMUP, Math.ceil(conversations / 10)));
   const concurrency = options.concurrency;
+  const rounds = Math.max(1, Math.min(options.rounds ?? DEFAULT_ROUNDS, conversations));
   const startedAt = new Date().toISOString();
   const loadAtStart = os.loadavg();
   const runTag = Date.now().toString(36);
@@ -297,20 +354,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   try {
     await fake.start();
     await channel.start();
-    log(`bench: ${conversations} conversations (+${warmup} warm-up) at concurrency ${concurrency}, ${TURNS_PER_CONVERSATION} turns each; ${os.cpus().length} CPUs, load ${loadAtStart.map((value) => value.toFixed(2)).join(' ')}`);
+    log(`bench: ${conversations} conversations (+${warmup} warm-up) per bot at concurrency ${concurrency}, ${TURNS_PER_CONVERSATION} turns each, in ${options.skipEcho ? 1 : rounds} alternating round(s); ${os.cpus().length} CPUs, load ${loadAtStart.map((value) => value.toFixed(2)).join(' ')}`);
 
-    let echo: LoadResult | undefined;
-    let echoProfile: ProfileSummary | undefined;
+    let echoMeter: LoadMeter | undefined;
+    const echoProfileDir = profileDir && path.join(profileDir, 'echo-bot');
     if (!options.skipEcho) {
-      const echoProfileDir = profileDir && path.join(profileDir, 'echo-bot');
       const echoBot = await launch({ name: 'echo bot', script: benchScript('echoBot'), env: {}, nodeArgs: profileArgs(echoProfileDir) });
       servers.push(echoBot);
-      const driven = await drive(harness, echoBot, (index) => echoFlow(tenantFor(index, runTag)), conversations, warmup, concurrency);
-      echo = driven.result;
-      await echoBot.stop();
-      if (echoProfileDir) echoProfile = summarizeProfiles(echoProfileDir, driven.window);
-      collectProcessProblems(echoBot, failures);
-      for (const line of describeLoad('echo bot', echo)) log(line);
+      echoMeter = new LoadMeter(harness, echoBot, (index) => echoFlow(tenantFor(index, runTag)), concurrency);
     }
 
     const botProfileDir = profileDir && path.join(profileDir, 'gorgias-bot');
@@ -329,7 +380,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       fake.addAccount({ subdomain: tenant.subdomain, users: [{ email: tenant.email, apiKey: tenant.apiKey }] });
       return productFlow(tenant, ledger, tally);
     };
-    const { result: load, window: botWindow } = await drive(harness, bot, flowFor, conversations, warmup, concurrency);
+    const botMeter = new LoadMeter(harness, bot, flowFor, concurrency);
+
+    const meters = echoMeter ? [echoMeter, botMeter] : [botMeter];
+    for (const meter of meters) await meter.warmUp(warmup);
+    await runRounds(meters, warmup, conversations, echoMeter ? rounds : 1, failures);
+
+    let echo: LoadResult | undefined;
+    let echoProfile: ProfileSummary | undefined;
+    if (echoMeter) {
+      echo = echoMeter.result(conversations, warmup);
+      await echoMeter.server.stop();
+      if (echoProfileDir) echoProfile = summarizeProfiles(echoProfileDir, echoMeter.windows);
+      collectProcessProblems(echoMeter.server, failures);
+      for (const line of describeLoad('echo bot', echo)) log(line);
+    }
+    const load = botMeter.result(conversations, warmup);
     const exit = await bot.stop();
     if (exit.code !== 0) failures.add(`gorgias-bot did not stop cleanly (code ${exit.code}, signal ${exit.signal})`);
     collectProcessProblems(bot, failures);
@@ -355,6 +421,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`  stored ${product.storedBytesPerProfile} bytes per connected profile (${stored.rows} conversation rows; SQLite file ${megabytes(stored.fileBytes)} MB)`);
 
     const ratioToEcho = echo ? round(load.turnsPerSecond / echo.turnsPerSecond, 3) : undefined;
+    const ratioByRound = echo ? load.roundTurnsPerSecond.map((rate, index) => round(rate / (echo?.roundTurnsPerSecond[index] ?? NaN), 3)) : undefined;
     const memoryGrowthPercent = round(((load.rssEndMb - load.rssAfterWarmupMb) / load.rssAfterWarmupMb) * 100, 1);
     const longEnough = warmup >= MEMORY_WARMUP && conversations >= MEMORY_RUN;
     const targets: Target[] = [
@@ -377,12 +444,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         verdict: !longEnough ? 'NOT MEASURED' : memoryGrowthPercent < MEMORY_GROWTH_TARGET_PERCENT ? 'PASS' : 'FAIL',
       },
     ];
-    if (ratioToEcho !== undefined) log(`ratio to the echo bot: ${ratioToEcho}`);
+    if (ratioToEcho !== undefined) log(`ratio to the echo bot: ${ratioToEcho} (round by round: ${ratioByRound?.join(', ')})`);
 
     let profile: BenchReport['profile'];
     if (botProfileDir) {
       // Only the samples of the measured conversations: start-up and warm-up are left out.
-      profile = { directory: profileDir as string, ...summarizeProfiles(botProfileDir, botWindow), ...(echoProfile ? { echo: echoProfile } : {}) };
+      profile = { directory: profileDir as string, ...summarizeProfiles(botProfileDir, botMeter.windows), ...(echoProfile ? { echo: echoProfile } : {}) };
       for (const line of formatProfile('gorgias-bot CPU profile, measured conversations only', profile, load.turns)) log(line);
       if (echoProfile && echo) {
         for (const line of formatProfile('echo bot CPU profile, measured conversations only', echoProfile, echo.turns)) log(line);
@@ -404,11 +471,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         loadAverageAtStart: loadAtStart.map((value) => round(value)),
         loadAverageAtEnd: os.loadavg().map((value) => round(value)),
       },
-      options: { conversations, concurrency, warmup, skipEcho: options.skipEcho === true, profile: profileDir !== undefined },
-      command: `npm run bench -- --conversations ${conversations} --concurrency ${concurrency}${options.skipEcho ? ' --skip-echo' : ''}`,
+      options: { conversations, concurrency, warmup, rounds, skipEcho: options.skipEcho === true, profile: profileDir !== undefined },
+      command: `npm run bench -- --conversations ${conversations} --concurrency ${concurrency} --rounds ${rounds}${options.skipEcho ? ' --skip-echo' : ''}`,
       product,
       ...(echo ? { echo } : {}),
-      ...(ratioToEcho !== undefined ? { ratioToEcho } : {}),
+      ...(ratioToEcho !== undefined ? { ratioToEcho, ratioByRound } : {}),
       memoryGrowthPercent,
       targets,
       flowOk: failures.count === 0,
@@ -441,9 +508,10 @@ function collectProcessProblems(server: ServerProcess, failures: Failures): void
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, flags } = parseArgs(argv, { values: ['--conversations', '--concurrency', '--warmup', '--out', '--profile-dir'], flags: ['--skip-echo', '--profile'] });
+  const { values, flags } = parseArgs(argv, { values: ['--conversations', '--concurrency', '--warmup', '--rounds', '--out', '--profile-dir'], flags: ['--skip-echo', '--profile'] });
   const conversations = positiveNumber(values.get('--conversations'), '--conversations', 500, { integer: true, max: 1_000_000 });
   const concurrency = positiveNumber(values.get('--concurrency'), '--concurrency', 20, { integer: true, max: 1_000 });
+  const rounds = positiveNumber(values.get('--rounds'), '--rounds', DEFAULT_ROUNDS, { integer: true, max: 100 });
   const warmupRaw = values.get('--warmup');
   const warmup = warmupRaw === '0' ? 0 : warmupRaw === undefined ? undefined : positiveNumber(warmupRaw, '--warmup', 0, { integer: true });
   const profileDir =
@@ -452,6 +520,7 @@ async function main(argv: string[]): Promise<number> {
     conversations,
     concurrency,
     warmup,
+    rounds,
     out: values.get('--out') ?? path.join('bench', 'results', 'latest.json'),
     skipEcho: flags.has('--skip-echo'),
     profileDir,

@@ -14,6 +14,7 @@ import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFU
 import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
+import { DialogContexts } from './dialogContexts';
 import { isETagConflict } from './storage/optimisticConversationState';
 
 export interface BotDependencies {
@@ -54,15 +55,16 @@ export function commandIn(text: string | undefined): Command | undefined {
 export class GorgiasBot extends ActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
-  private readonly dialogs: DialogSet;
+  private readonly dialogs: DialogContexts;
   private readonly queue = new ConversationQueue();
 
   constructor(private readonly deps: BotDependencies) {
     super();
     this.dialogState = deps.conversationState.createProperty<DialogState>('dialogState');
     this.welcomed = deps.conversationState.createProperty<boolean>('welcomed');
-    this.dialogs = new DialogSet(this.dialogState).add(deps.connectDialog);
-    for (const dialog of deps.actions.dialogs) this.dialogs.add(dialog);
+    const dialogSet = new DialogSet(this.dialogState).add(deps.connectDialog);
+    for (const dialog of deps.actions.dialogs) dialogSet.add(dialog);
+    this.dialogs = new DialogContexts(dialogSet);
 
     this.onMembersAdded(async (context, next) => {
       const newcomers = (context.activity.membersAdded ?? []).filter((member) => member.id !== context.activity.recipient?.id);
@@ -111,7 +113,7 @@ export class GorgiasBot extends ActivityHandler {
     // A DialogContext costs real work per turn (see npm run bench -- --profile): build it only when a
     // dialog is waiting or about to start.
     let dc: DialogContext | undefined;
-    const dialogContext = async (): Promise<DialogContext> => (dc ??= await this.dialogs.createContext(context));
+    const dialogContext = async (): Promise<DialogContext> => (dc ??= await this.dialogs.create(context));
     const waiting = (await this.dialogState.get(context))?.dialogStack?.length ?? 0;
     if (waiting > 0) {
       const active = await dialogContext();

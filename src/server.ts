@@ -44,10 +44,13 @@ export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptio
         logger.error({ event: 'http.turn_failed', err: error }, 'processing an activity failed');
         if (!res.headersSent) res.json(500, { error: 'internal error' });
       } finally {
-        logger.debug(
-          { event: 'http.activity', type: (req.body as { type?: unknown }).type, status: res.statusCode, ms: Number(process.hrtime.bigint() - startedTurn) / 1e6 },
-          'activity processed',
-        );
+        // Checked first: the line's fields would otherwise be built on every turn only to be dropped.
+        if (logger.isLevelEnabled('debug')) {
+          logger.debug(
+            { event: 'http.activity', type: (req.body as { type?: unknown }).type, status: res.statusCode, ms: Number(process.hrtime.bigint() - startedTurn) / 1e6 },
+            'activity processed',
+          );
+        }
       }
     },
   );

@@ -249,6 +249,45 @@ describe('AccountRateLimiter', () => {
     rate.close();
   });
 
+  test('idle accounts are forgotten within two windows, and busy ones are kept', async () => {
+    const rate = limiter(1, 1000);
+    const busy = granted(await rate.acquire('busy'));
+    for (let n = 0; n < 50; n += 1) granted(await rate.acquire(`tenant-${n}`))();
+    expect(rate.trackedAccounts).toBe(51);
+
+    // Their requests finished at once, so a window later nothing holds them; the next new account sweeps.
+    await jest.advanceTimersByTimeAsync(2000);
+    granted(await rate.acquire('newcomer'))();
+
+    expect(rate.trackedAccounts).toBe(2);
+    // The account still in flight kept its state: its one slot is taken, so the next call waits.
+    const next = rate.acquire('busy');
+    expect(rate.queueLength('busy')).toBe(1);
+    busy();
+    rate.close();
+    await next;
+  });
+
+  test('a new account does not look at every other one each time: at most one sweep a window', async () => {
+    const rate = limiter(1, 1000);
+    const use = async (account: string): Promise<void> => granted(await rate.acquire(account))();
+    await use('a'); // t=0: sweeps, next sweep at 1000
+    await jest.advanceTimersByTimeAsync(1000);
+    await use('b'); // t=1000: sweeps (a goes), next at 2000
+    await jest.advanceTimersByTimeAsync(100);
+    await use('c'); // t=1100: no sweep
+    await jest.advanceTimersByTimeAsync(950);
+    await use('d'); // t=2050: sweeps (b goes; c is inside its window until 2100), next at 3050
+    expect(rate.trackedAccounts).toBe(2);
+    await jest.advanceTimersByTimeAsync(150);
+    await use('e'); // t=2200: c is idle now, but the last sweep was under a window ago
+    expect(rate.trackedAccounts).toBe(3);
+    await jest.advanceTimersByTimeAsync(900);
+    await use('f'); // t=3100: sweeps (c and d go)
+    expect(rate.trackedAccounts).toBe(2);
+    rate.close();
+  });
+
   test('close refuses waiting and later calls', async () => {
     const rate = limiter(1, 60_000);
     granted(await rate.acquire('acme'));

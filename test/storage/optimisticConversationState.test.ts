@@ -323,6 +323,70 @@ describe.each(backends)('OptimisticConversationState on $name storage', (backend
 
     expect(await stored(conversationId)).toMatchObject({ counter: 11 });
   });
+
+  test('a change deep inside the state (as dialogs make them) is noticed and written', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { dialogState: { dialogStack: [{ id: 'connect', state: { stepIndex: 0, options: { subdomain: 'acme' } } }] } });
+    const state = new OptimisticConversationState(storage);
+    const turn = turnIn(conversationId);
+    const dialogState = (await state.createProperty<{ dialogStack: Array<{ state: { stepIndex: number } }> }>('dialogState').get(turn)) as {
+      dialogStack: Array<{ state: { stepIndex: number } }>;
+    };
+
+    dialogState.dialogStack[0].state.stepIndex = 1;
+    await state.saveChanges(turn);
+
+    expect(storage.writes).toHaveLength(1);
+    expect(await stored(conversationId)).toMatchObject({ dialogState: { dialogStack: [{ state: { stepIndex: 1 } }] } });
+  });
+
+  test('a property set to undefined, which JSON cannot store, is no change to write', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { counter: 5 });
+    const state = new OptimisticConversationState(storage);
+    const turn = turnIn(conversationId);
+
+    await state.createProperty<string | undefined>('cursor').set(turn, undefined);
+    await state.saveChanges(turn);
+
+    expect(storage.writes).toEqual([]);
+  });
+
+  test('delete() removes the stored conversation, and the turn then starts from an empty state', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { counter: 5 });
+    const state = new OptimisticConversationState(storage);
+    const turn = turnIn(conversationId);
+    await state.load(turn);
+
+    await state.delete(turn);
+
+    expect(await stored(conversationId)).toBeUndefined();
+    expect(state.get(turn)).toBeUndefined();
+    expect(await state.createProperty<number>('counter').get(turn)).toBeUndefined();
+  });
+
+  test('a forced save with nothing loaded writes an empty state, as BotState does', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { counter: 5 });
+    const state = new OptimisticConversationState(storage);
+
+    await state.saveChanges(turnIn(conversationId), true);
+
+    expect(storage.writes).toHaveLength(1);
+    expect(await stored(conversationId)).toEqual({ eTag: expect.any(String) });
+  });
+
+  test('two states on one turn keep separate caches', async () => {
+    const conversationId = newConversationId();
+    await seed(conversationId, { counter: 5 });
+    const first = new OptimisticConversationState(storage);
+    const second = new OptimisticConversationState(new MemoryStorage());
+    const turn = turnIn(conversationId);
+
+    expect(await first.createProperty<number>('counter').get(turn)).toBe(5);
+    expect(await second.createProperty<number>('counter').get(turn)).toBeUndefined();
+  });
 });
 
 describe('isETagConflict', () => {

@@ -92,6 +92,28 @@ describe('SqliteStorage', () => {
     expect(Object.getPrototypeOf(items)).toBe(Object.prototype);
   });
 
+  test('a read of a few keys (one IN statement) is as exact as a read of many: case, "__proto__", repeats', async () => {
+    const storage = open();
+    // A computed key: `__proto__:` in a literal would set the prototype instead.
+    await storage.write({ 'a/b': { i: 1 }, 'A/B': { i: 2 }, ['__proto__']: { i: 3 } });
+
+    const few = await storage.read(['A/B', '__proto__', 'A/B', 'missing']);
+    expect(Object.keys(few).sort()).toEqual(['A/B', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(few, '__proto__')?.value.i).toBe(3);
+    expect((few['A/B'] as StoreItem).i).toBe(2);
+    expect(Object.getPrototypeOf(few)).toBe(Object.prototype);
+  });
+
+  test('a single-item write checks the eTag in the same statement that writes', async () => {
+    const storage = open();
+    await storage.write({ k: { v: 1 } });
+    const read = (await storage.read(['k'])).k as StoreItem;
+    await storage.write({ k: { v: 2, eTag: read.eTag } });
+
+    await expect(storage.write({ k: { v: 3, eTag: read.eTag } })).rejects.toThrow(CONFLICT);
+    expect(await storage.read(['k'])).toEqual({ k: { v: 2, eTag: expect.any(String) } });
+  });
+
   test('WAL mode is on', () => {
     open();
     const raw = new Database(file, { readonly: true });
