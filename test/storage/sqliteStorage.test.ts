@@ -114,6 +114,87 @@ describe('SqliteStorage', () => {
     expect(await storage.read(['k'])).toEqual({ k: { v: 2, eTag: expect.any(String) } });
   });
 
+  describe('group commit', () => {
+    test('writes called in one turn of the event loop share one commit, and each settles on its own', async () => {
+      const storage = open();
+      await storage.write({ stale: { v: 1 } });
+      const staleETag = ((await storage.read(['stale'])).stale as StoreItem).eTag as string;
+      await storage.write({ stale: { v: 2, eTag: staleETag } });
+      const before = storage.commitStats;
+
+      const outcomes = await Promise.allSettled([
+        storage.write({ a: { v: 'a' } }),
+        storage.write({ stale: { v: 3, eTag: staleETag } }),
+        storage.write({ b: { v: 'b' }, c: { v: 'c' } }),
+        storage.delete(['gone']),
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(CONFLICT);
+      expect(storage.commitStats).toEqual({ commits: before.commits + 1, changes: before.changes + 4 });
+      // Resolved means committed: another connection to the file sees it.
+      const other = open();
+      expect(Object.keys(await other.read(['a', 'b', 'c', 'stale'])).sort()).toEqual(['a', 'b', 'c', 'stale']);
+      expect(((await other.read(['stale'])).stale as StoreItem).v).toBe(2);
+    });
+
+    test('a multi-item write that conflicts inside a group undoes only its own items', async () => {
+      const storage = open();
+      await storage.write({ x: { v: 1 } });
+
+      const [mine, conflicting] = await Promise.allSettled([
+        storage.write({ y: { v: 'y' } }),
+        storage.write({ z: { v: 'z' }, x: { v: 2, eTag: 'made-up' } }),
+      ]);
+
+      expect(mine.status).toBe('fulfilled');
+      expect(conflicting.status).toBe('rejected');
+      expect(Object.keys(await storage.read(['x', 'y', 'z'])).sort()).toEqual(['x', 'y']);
+      expect(((await storage.read(['x'])).x as StoreItem).v).toBe(1);
+    });
+
+    test('a delete never overtakes a write called before it, nor a write a delete', async () => {
+      const storage = open();
+      const writeThenDelete = [storage.write({ k: { v: 1 } }), storage.delete(['k'])];
+      await Promise.all(writeThenDelete);
+      expect(await storage.read(['k'])).toEqual({});
+
+      const deleteThenWrite = [storage.delete(['k']), storage.write({ k: { v: 2 } })];
+      await Promise.all(deleteThenWrite);
+      expect(((await storage.read(['k'])).k as StoreItem).v).toBe(2);
+    });
+
+    test('when the write lock cannot be had, every write of the group fails, and the next ones succeed', async () => {
+      const storage = open(file);
+      const storageWithShortWait = new SqliteStorage(file, { busyTimeoutMs: 50 });
+      opened.push(storageWithShortWait);
+      // Another process holding the write lock, as a long transaction would.
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const outcomes = await Promise.allSettled([storageWithShortWait.write({ p: { v: 1 } }), storageWithShortWait.write({ q: { v: 1 } })]);
+        expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+        expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/locked|busy/i);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      await storageWithShortWait.write({ p: { v: 2 } });
+      expect(Object.keys(await storage.read(['p', 'q']))).toEqual(['p']);
+    });
+
+    test('close() commits what is still waiting before it closes the file', async () => {
+      const storage = new SqliteStorage(file);
+      const pending = storage.write({ last: { v: 'words' } });
+      storage.close();
+      await pending;
+
+      const reopened = open();
+      expect(((await reopened.read(['last'])).last as StoreItem).v).toBe('words');
+      await expect(storage.write({ after: { v: 1 } })).rejects.toThrow(/not open/);
+    });
+  });
+
   test('WAL mode is on', () => {
     open();
     const raw = new Database(file, { readonly: true });
