@@ -13,7 +13,7 @@
  * authorization, stored bytes per connected profile, the ratio to the echo bot, and the RSS growth after
  * a warm-up; then PASS/FAIL per target. It exits 1 only when the flow itself broke.
  *
- *   npm run bench -- --conversations 500 --concurrency 20 --rounds 5 --out bench/results/latest.json [--skip-echo] [--profile]
+ *   npm run bench -- --conversations 500 --concurrency 20 --rounds 5 --out bench/results/latest.json [--storage memory] [--skip-echo] [--profile]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +32,8 @@ import { benchScript, botScript, launch, type ServerProcess } from './processes'
 import { cpuMs, megabytes, memory } from './procStats';
 import { percentile, round, runPool } from './stats';
 
+export type BenchStorage = 'sqlite' | 'memory';
+
 export interface BenchOptions {
   conversations: number;
   concurrency: number;
@@ -40,6 +42,11 @@ export interface BenchOptions {
   /** Where the JSON goes. */
   out: string;
   skipEcho?: boolean;
+  /**
+   * The bot's STORAGE: the default `sqlite`, or `memory` to see what durable state costs per turn (nothing
+   * survives a restart then, so the stored-bytes target is not measured).
+   */
+  storage?: BenchStorage;
   /** Measured rounds per bot, alternating between the two; default 5. */
   rounds?: number;
   /** When set, the bot runs with --cpu-prof and its profile is written here and summarized. */
@@ -82,7 +89,7 @@ export interface Target {
 export interface BenchReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
-  options: { conversations: number; concurrency: number; warmup: number; rounds: number; skipEcho: boolean; profile: boolean };
+  options: { conversations: number; concurrency: number; warmup: number; rounds: number; storage: BenchStorage; skipEcho: boolean; profile: boolean };
   command: string;
   product: LoadResult & {
     gorgiasCallsPerAuthorization: number;
@@ -90,9 +97,10 @@ export interface BenchReport {
     /** TCP connections the bot opened to Gorgias over the whole run (keep-alive: far fewer than calls). */
     gorgiasConnections: number;
     authorizations: number;
-    storedBytesPerProfile: number;
-    storedRows: number;
-    sqliteFileBytes: number;
+    /** Undefined with `--storage memory`. */
+    storedBytesPerProfile?: number;
+    storedRows?: number;
+    sqliteFileBytes?: number;
   };
   echo?: LoadResult;
   /** Product turns per second over the echo bot's, over all the measured rounds. */
@@ -336,6 +344,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const warmup = options.warmup ?? Math.min(MEMORY_WARMUP, Math.max(MIN_WARMUP, Math.ceil(conversations / 10)));
   const concurrency = options.concurrency;
   const rounds = Math.max(1, Math.min(options.rounds ?? DEFAULT_ROUNDS, conversations));
+  const storage = options.storage ?? 'sqlite';
   const startedAt = new Date().toISOString();
   const loadAtStart = os.loadavg();
   const runTag = Date.now().toString(36);
@@ -371,7 +380,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       name: 'gorgias-bot',
       script: botScript(),
       nodeArgs: ['-r', benchScript('loopbackOnly'), ...profileArgs(botProfileDir)],
-      env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', GORGIAS_URL_TEMPLATE: fake.urlTemplate, GORGIAS_AUTH_MODE: 'user' },
+      env: { DATA_DIR: dataDir, STORAGE: storage, LOG_LEVEL: 'warn', GORGIAS_URL_TEMPLATE: fake.urlTemplate, GORGIAS_AUTH_MODE: 'user' },
       expectedWarnings: EXPECTED_BOT_WARNINGS,
     });
     servers.push(bot);
@@ -402,7 +411,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (ledger.otherCalls > 0) failures.add(`${ledger.otherCalls} Gorgias call(s) other than GET /api/account`);
     if (channel.unexpectedCount > 0) failures.add(`${channel.unexpectedCount} unexpected request(s) to the channel, e.g. ${channel.unexpected.join('; ')}`);
 
-    const stored = storedConversationBytes(dataDir);
+    const stored = storage === 'sqlite' ? storedConversationBytes(dataDir) : undefined;
     const authorizations = tally.authorizations;
     const product = {
       ...load,
@@ -410,15 +419,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       gorgiasCallsPerAuthorization: round(tally.verifyCalls / Math.max(1, authorizations), 3),
       gorgiasCallsOnStatus: tally.statusCalls,
       gorgiasConnections: fake.connectionCount,
-      storedBytesPerProfile: Math.round(stored.bytes / Math.max(1, authorizations)),
-      storedRows: stored.rows,
-      sqliteFileBytes: stored.fileBytes,
+      ...(stored
+        ? { storedBytesPerProfile: Math.round(stored.bytes / Math.max(1, authorizations)), storedRows: stored.rows, sqliteFileBytes: stored.fileBytes }
+        : {}),
     };
     for (const line of describeLoad('gorgias-bot', load)) log(line);
     log(
       `  Gorgias calls per authorization ${product.gorgiasCallsPerAuthorization} (${authorizations} authorizations, over ${product.gorgiasConnections} connection(s)), on status ${product.gorgiasCallsOnStatus}`,
     );
-    log(`  stored ${product.storedBytesPerProfile} bytes per connected profile (${stored.rows} conversation rows; SQLite file ${megabytes(stored.fileBytes)} MB)`);
+    if (stored) log(`  stored ${product.storedBytesPerProfile} bytes per connected profile (${stored.rows} conversation rows; SQLite file ${megabytes(stored.fileBytes)} MB)`);
+    else log('  state in memory (--storage memory): nothing stored to measure');
 
     const ratioToEcho = echo ? round(load.turnsPerSecond / echo.turnsPerSecond, 3) : undefined;
     const ratioByRound = echo ? load.roundTurnsPerSecond.map((rate, index) => round(rate / (echo?.roundTurnsPerSecond[index] ?? NaN), 3)) : undefined;
@@ -434,8 +444,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       {
         name: 'storage',
         goal: `<= ${BYTES_PER_PROFILE_TARGET} bytes per connected profile`,
-        value: `${product.storedBytesPerProfile} bytes`,
-        verdict: product.storedBytesPerProfile <= BYTES_PER_PROFILE_TARGET ? 'PASS' : 'FAIL',
+        value: product.storedBytesPerProfile === undefined ? 'state in memory' : `${product.storedBytesPerProfile} bytes`,
+        verdict: product.storedBytesPerProfile === undefined ? 'NOT MEASURED' : product.storedBytesPerProfile <= BYTES_PER_PROFILE_TARGET ? 'PASS' : 'FAIL',
       },
       {
         name: 'memory',
@@ -471,8 +481,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         loadAverageAtStart: loadAtStart.map((value) => round(value)),
         loadAverageAtEnd: os.loadavg().map((value) => round(value)),
       },
-      options: { conversations, concurrency, warmup, rounds, skipEcho: options.skipEcho === true, profile: profileDir !== undefined },
-      command: `npm run bench -- --conversations ${conversations} --concurrency ${concurrency} --rounds ${rounds}${options.skipEcho ? ' --skip-echo' : ''}`,
+      options: { conversations, concurrency, warmup, rounds, storage, skipEcho: options.skipEcho === true, profile: profileDir !== undefined },
+      command: `npm run bench -- --conversations ${conversations} --concurrency ${concurrency} --rounds ${rounds}${storage === 'sqlite' ? '' : ` --storage ${storage}`}${options.skipEcho ? ' --skip-echo' : ''}`,
       product,
       ...(echo ? { echo } : {}),
       ...(ratioToEcho !== undefined ? { ratioToEcho, ratioByRound } : {}),
@@ -508,10 +518,12 @@ function collectProcessProblems(server: ServerProcess, failures: Failures): void
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, flags } = parseArgs(argv, { values: ['--conversations', '--concurrency', '--warmup', '--rounds', '--out', '--profile-dir'], flags: ['--skip-echo', '--profile'] });
+  const { values, flags } = parseArgs(argv, { values: ['--conversations', '--concurrency', '--warmup', '--rounds', '--storage', '--out', '--profile-dir'], flags: ['--skip-echo', '--profile'] });
   const conversations = positiveNumber(values.get('--conversations'), '--conversations', 500, { integer: true, max: 1_000_000 });
   const concurrency = positiveNumber(values.get('--concurrency'), '--concurrency', 20, { integer: true, max: 1_000 });
   const rounds = positiveNumber(values.get('--rounds'), '--rounds', DEFAULT_ROUNDS, { integer: true, max: 100 });
+  const storage = values.get('--storage') ?? 'sqlite';
+  if (storage !== 'sqlite' && storage !== 'memory') throw new UsageError(`--storage must be sqlite or memory, not ${JSON.stringify(storage)}`);
   const warmupRaw = values.get('--warmup');
   const warmup = warmupRaw === '0' ? 0 : warmupRaw === undefined ? undefined : positiveNumber(warmupRaw, '--warmup', 0, { integer: true });
   const profileDir =
@@ -521,6 +533,7 @@ async function main(argv: string[]): Promise<number> {
     concurrency,
     warmup,
     rounds,
+    storage,
     out: values.get('--out') ?? path.join('bench', 'results', 'latest.json'),
     skipEcho: flags.has('--skip-echo'),
     profileDir,

@@ -170,7 +170,17 @@ function encryptionKey(config: AppConfig, logger: Logger): Buffer {
 }
 
 async function credentialsSource(config: AppConfig, gorgias: GorgiasClient, profiles: ProfileStore, logger: Logger): Promise<CredentialsSource> {
-  if (config.auth.mode === 'user') return new UserProfileCredentials(profiles);
+  if (config.auth.mode === 'user') {
+    const ignored = config.auth.ignoredOperatorSettings ?? [];
+    if (ignored.length > 0) {
+      // Likely a leftover or a typo: the operator expects users never to be asked, and they will be.
+      logger.warn(
+        { event: 'config.operator_credentials_ignored', settings: ignored },
+        `GORGIAS_AUTH_MODE=user: ignoring ${ignored.join(', ')}; every user connects their own account`,
+      );
+    }
+    return new UserProfileCredentials(profiles);
+  }
 
   const operator = new OperatorConnection(config.auth.operator, gorgias);
   const startup = await operator.verifyAtStartup();

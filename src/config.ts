@@ -17,7 +17,8 @@ export const ALL_ACTIONS = ['recent', 'show', 'new', 'close', 'reopen', 'tag', '
 export type GorgiasAction = (typeof ALL_ACTIONS)[number];
 
 export type AuthSettings =
-  | { mode: 'user' }
+  /** `ignoredOperatorSettings`: operator credentials set while GORGIAS_AUTH_MODE=user, worth a warning at start. */
+  | { mode: 'user'; ignoredOperatorSettings?: string[] }
   | { mode: 'preauthorized'; operator: GorgiasCredentials };
 
 export interface AppConfig {
@@ -120,7 +121,7 @@ function parseAuth(env: Env): AuthSettings {
   ].filter((name): name is string => name !== undefined);
   const explicitMode = read(env, 'GORGIAS_AUTH_MODE') !== undefined;
   const mode = oneOf(env, 'GORGIAS_AUTH_MODE', ['user', 'preauthorized'] as const, given.length > 0 ? 'preauthorized' : 'user');
-  if (mode === 'user') return { mode };
+  if (mode === 'user') return given.length > 0 ? { mode, ignoredOperatorSettings: given } : { mode };
 
   const missing = ['GORGIAS_DOMAIN', 'GORGIAS_EMAIL', 'GORGIAS_API_KEY'].filter((name) => !given.includes(name));
   if (missing.length > 0) {

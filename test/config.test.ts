@@ -134,8 +134,8 @@ describe('GORGIAS_AUTH_MODE', () => {
   });
 
   test.each([
-    ['user', { mode: 'user' }],
-    ['USER', { mode: 'user' }],
+    ['user', { mode: 'user', ignoredOperatorSettings: ['GORGIAS_DOMAIN', 'GORGIAS_EMAIL', 'GORGIAS_API_KEY'] }],
+    ['USER', { mode: 'user', ignoredOperatorSettings: ['GORGIAS_DOMAIN', 'GORGIAS_EMAIL', 'GORGIAS_API_KEY'] }],
     ['preauthorized', { mode: 'preauthorized', operator: { subdomain: 'acme', email: 'ops@acme.com', apiKey: API_KEY } }],
     ['PreAuthorized', { mode: 'preauthorized', operator: { subdomain: 'acme', email: 'ops@acme.com', apiKey: API_KEY } }],
   ])('can be set to %j explicitly, even with the operator credentials set', (mode, expected) => {

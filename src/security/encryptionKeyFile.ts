@@ -30,6 +30,7 @@ export interface LoadedKeyFile {
 }
 
 export function loadOrCreateKeyFile(dataDir: string): LoadedKeyFile {
+  assertFolderOrAbsent(dataDir);
   const keyPath = path.join(dataDir, KEY_FILE_NAME);
   const existing = readKeyFile(keyPath);
   if (existing !== undefined) return { key: existing, created: false, path: keyPath };
@@ -103,6 +104,27 @@ function restrictToOwner(keyPath: string, mode: number): void {
   } catch (cause) {
     throw new Error(`The encryption key file ${keyPath} can be read by other users and its permissions could not be restricted to 0600`, { cause });
   }
+}
+
+/** A file where the folder should be would otherwise surface as a bare ENOTDIR naming the key file. */
+function assertFolderOrAbsent(dataDir: string): void {
+  let stats: fs.Stats | undefined;
+  try {
+    stats = statIfPresent(dataDir);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOTDIR') throw error;
+  }
+  const notAFolder = stats === undefined ? pathCrossesAFile(dataDir) : !stats.isDirectory();
+  if (notAFolder) throw new Error(`DATA_DIR ${dataDir} is not a folder: it must be one (or not exist yet), for the local encryption key file and the SQLite state`);
+}
+
+/** True when some part of the path is a file, so nothing can be created under it. */
+function pathCrossesAFile(target: string): boolean {
+  for (let current = path.dirname(target); current !== path.dirname(current); current = path.dirname(current)) {
+    const stats = fs.statSync(current, { throwIfNoEntry: false });
+    if (stats !== undefined) return !stats.isDirectory();
+  }
+  return false;
 }
 
 function statIfPresent(filePath: string): fs.Stats | undefined {

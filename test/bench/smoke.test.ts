@@ -42,6 +42,11 @@ describe('npm run bench and npm run soak', () => {
     expect(report.product.storedRows).toBe(6);
     expect(report.product.storedBytesPerProfile).toBeGreaterThan(0);
     expect(report.ratioToEcho).toBeGreaterThan(0);
+    // The measured conversations ran in alternating rounds, one ratio each.
+    expect(report.options.rounds).toBe(5);
+    expect(report.product.roundTurnsPerSecond).toHaveLength(5);
+    expect(report.echo?.roundTurnsPerSecond).toHaveLength(5);
+    expect(report.ratioByRound).toHaveLength(5);
 
     const written = JSON.parse(fs.readFileSync(out, 'utf8')) as typeof report;
     expect(written.flowOk).toBe(true);

@@ -213,6 +213,22 @@ describe('user mode, for contrast', () => {
     const group = new EmulatorConversation(bot.url, channel, { isGroup: true });
     expect(textOf(await group.say('connect'))).toContain(GROUP_CONNECT_REFUSED);
   });
+
+  test('started without operator credentials, it warns about none', () => {
+    expect(bot.logs.join('\n')).not.toContain('config.operator_credentials_ignored');
+  });
+
+  test('GORGIAS_AUTH_MODE=user with operator credentials set warns at start that they are ignored, without the key', async () => {
+    const userModeBot = await operatorBot({ GORGIAS_AUTH_MODE: 'user' });
+    const warnings = userModeBot.logs.map((line) => JSON.parse(line) as { event?: string; level: number; settings?: string[] }).filter((line) => line.event === 'config.operator_credentials_ignored');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].level).toBe(40);
+    expect(warnings[0].settings).toEqual(['GORGIAS_DOMAIN', 'GORGIAS_EMAIL', 'GORGIAS_API_KEY']);
+    // And it really is user mode: the welcome offers to connect, and Gorgias was not called at start.
+    const chat = new EmulatorConversation(userModeBot.url, channel);
+    expect(textOf(await chat.conversationUpdate())).toContain(say.WELCOME_USER_MODE);
+    await stopBot(userModeBot);
+  });
 });
 
 test('the operator key and its Basic token appear in no reply and no log line of any bot above', () => {

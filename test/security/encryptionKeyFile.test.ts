@@ -56,6 +56,20 @@ describe('loadOrCreateKeyFile', () => {
     expect(fs.existsSync(keyPathIn(nested))).toBe(true);
   });
 
+  test.each([
+    ['is a file', (file: string) => file],
+    ['lies under a file', (file: string) => path.join(file, 'state')],
+  ])('a DATA_DIR that %s is named in the error, which says it must be a folder', (_case, dataDirFor) => {
+    const file = path.join(dataDir, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    const target = dataDirFor(file);
+
+    const message = errorMessageOf(() => loadOrCreateKeyFile(target));
+
+    expect(message).toBe(`DATA_DIR ${target} is not a folder: it must be one (or not exist yet), for the local encryption key file and the SQLite state`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
   test('reuses the key on the next call', () => {
     const first = loadOrCreateKeyFile(dataDir);
     const second = loadOrCreateKeyFile(dataDir);
