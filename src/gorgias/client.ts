@@ -203,6 +203,18 @@ function errorCode(error: unknown): string | undefined {
  * Reduces a thrown transport error to a failure. Only the code and message are inspected; the
  * error itself (which holds the request config and its Authorization header) is dropped here.
  */
+/**
+ * The server closed a kept-alive connection just as it was reused (its idle timeout and our request
+ * crossed): the documented hazard of Node's keep-alive agents (`request.reusedSocket`), seen here about
+ * once in fifteen `npm run bench` runs. The request got no answer at all.
+ */
+function droppedOnReusedConnection(error: unknown): boolean {
+  const request = (error as { request?: { reusedSocket?: unknown } } | null)?.request;
+  if (request?.reusedSocket !== true) return false;
+  const code = errorCode(error);
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 function classifyTransportError(error: unknown): GorgiasFailure {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : '';
@@ -480,7 +492,12 @@ export class GorgiasClient {
       onQueued(waitMs);
     };
 
-    const first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
+    let first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
+    if (first.staleConnection && method === 'GET') {
+      // A kept-alive connection the server had just closed: the request never got an answer. A read is
+      // safe to send again, on a fresh connection; a write might have been performed, so it is not.
+      first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
+    }
     if (!first.fromServer || first.result.ok || first.result.failure.kind !== 'rate_limited') return first.result;
     const retryAfterSeconds = first.result.failure.retryAfterSeconds;
     // A write that got a 429 was not performed, but retrying writes is never our call to make.
@@ -493,14 +510,17 @@ export class GorgiasClient {
     return (await this.sendWithinBudget(creds, method, url, options, noticeBusy)).result;
   }
 
-  /** One HTTP exchange inside a rate-budget slot. `fromServer` is false when the queue refused the call. */
+  /**
+   * One HTTP exchange inside a rate-budget slot. `fromServer` is false when the queue refused the call;
+   * `staleConnection` is true when it failed on a reused keep-alive connection before any answer.
+   */
   private async sendWithinBudget<T>(
     creds: GorgiasCredentials,
     method: HttpMethod,
     url: string,
     options: RequestOptions<T>,
     noticeBusy: (waitMs: number) => void,
-  ): Promise<{ result: GorgiasResult<T>; fromServer: boolean }> {
+  ): Promise<{ result: GorgiasResult<T>; fromServer: boolean; staleConnection?: boolean }> {
     const slot = await this.rateLimiter.acquire(creds.subdomain, {
       maxWaitMs: this.maxQueueWaitMs,
       longWaitMs: this.busyNoticeMs,
@@ -514,15 +534,20 @@ export class GorgiasClient {
       return { result, fromServer: false };
     }
     try {
-      return { result: await this.send(creds, method, url, options), fromServer: true };
+      return { ...(await this.send(creds, method, url, options)), fromServer: true };
     } finally {
       slot.release();
     }
   }
 
-  private async send<T>(creds: GorgiasCredentials, method: HttpMethod, url: string, options: RequestOptions<T>): Promise<GorgiasResult<T>> {
+  private async send<T>(
+    creds: GorgiasCredentials,
+    method: HttpMethod,
+    url: string,
+    options: RequestOptions<T>,
+  ): Promise<{ result: GorgiasResult<T>; staleConnection?: boolean }> {
     // Checked again: the call may have waited in the queue while the client was closed.
-    if (this.closed) return fail({ kind: 'unavailable', reason: 'connection' });
+    if (this.closed) return { result: fail({ kind: 'unavailable', reason: 'connection' }) };
     const basicToken = Buffer.from(`${creds.email}:${creds.apiKey}`, 'utf8').toString('base64');
     const headers: Record<string, string> = {
       Accept: 'application/json',
@@ -546,13 +571,12 @@ export class GorgiasClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      return fail(classifyTransportError(error));
+      return { result: fail(classifyTransportError(error)), staleConnection: droppedOnReusedConnection(error) };
     }
 
-    return classifyResponse(response.status, response.headers, response.data, options, [
-      creds.apiKey,
-      basicToken,
-    ]);
+    return {
+      result: classifyResponse(response.status, response.headers, response.data, options, [creds.apiKey, basicToken]),
+    };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -227,6 +227,45 @@ describe('transport failures', () => {
     expect(result).toEqual({ ok: false, failure: { kind: 'bad_response', reason: 'too_large' } });
   });
 
+  describe('a kept-alive connection the server drops just as it is reused', () => {
+    test('a read is sent again on a new connection, and succeeds', async () => {
+      const client = makeClient();
+      expect((await client.verifyAccount(CREDS)).ok).toBe(true);
+      fake.setBehaviourOnce('acme', 'destroy');
+
+      expect(await client.verifyAccount(CREDS)).toMatchObject({ ok: true });
+      expect(fake.count('acme')).toBe(3);
+      expect(fake.connectionCount).toBe(2);
+    });
+
+    test('a read is sent again only once', async () => {
+      const client = makeClient();
+      await client.verifyAccount(CREDS);
+      fake.setBehaviour('acme', 'destroy');
+
+      expect(await client.verifyAccount(CREDS)).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'connection' } });
+      expect(fake.count('acme')).toBe(3);
+    });
+
+    test('a write is not sent again: it may have been performed', async () => {
+      const client = makeClient();
+      await client.verifyAccount(CREDS);
+      fake.setBehaviourOnce('acme', 'destroy');
+
+      const created = await client.createTicket(CREDS, { customerEmail: 'jane@example.com', subject: 'Order missing', message: 'It never arrived.' });
+
+      expect(created).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'connection' } });
+      expect(fake.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
+    });
+
+    test('a connection dropped on its first request is a failure, not a retry', async () => {
+      fake.setBehaviourOnce('acme', 'destroy');
+
+      expect(await makeClient().verifyAccount(CREDS)).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'connection' } });
+      expect(fake.count('acme')).toBe(1);
+    });
+  });
+
   test('a closed client fails without a request', async () => {
     const client = makeClient();
     client.close();
@@ -257,8 +296,11 @@ describe('secrets', () => {
     const client = makeClient({ timeoutMs: 300, maxResponseBytes: 4096 });
     const results: GorgiasResult<GorgiasAccount>[] = [];
     for (const behaviour of behaviours) {
-      fake.setBehaviourOnce('acme', behaviour);
+      // A read dropped on a reused connection is sent once more: 'destroy' holds for both.
+      if (behaviour === 'destroy') fake.setBehaviour('acme', behaviour);
+      else fake.setBehaviourOnce('acme', behaviour);
       results.push(await client.verifyAccount(CREDS));
+      fake.clearBehaviours();
     }
     const refused = makeClient({ urlTemplate: `http://127.0.0.1:${await closedLoopbackPort()}/{subdomain}` });
     results.push(await refused.verifyAccount(CREDS));

@@ -138,7 +138,7 @@ describe('after a deferred start', () => {
   });
 
   test('concurrent first uses share one verification call', async () => {
-    fake.setBehaviourOnce('acme', 'destroy');
+    fake.setBehaviourOnce('acme', jsonReply(503, {}));
     const operator = connection();
     expect((await operator.verifyAtStartup()).verdict).toBe('deferred');
 
