@@ -275,11 +275,10 @@ class LoadMeter {
  * instead of on whichever bot happened to run second.
  */
 async function runRounds(meters: LoadMeter[], warmup: number, conversations: number, rounds: number, failures: Failures): Promise<void> {
-  const perRound = Math.ceil(conversations / rounds);
   for (let round = 0; round < rounds && !failures.tooMany; round += 1) {
-    const from = warmup + round * perRound;
-    const to = Math.min(warmup + conversations, from + perRound);
-    if (from >= to) break;
+    // Split as evenly as whole conversations allow, so every round runs and none is empty.
+    const from = warmup + Math.floor((round * conversations) / rounds);
+    const to = warmup + Math.floor(((round + 1) * conversations) / rounds);
     const order = round % 2 === 0 ? meters : [...meters].reverse();
     for (const meter of order) await meter.measure(from, to);
   }
@@ -343,7 +342,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   // echo bot looks slower than it runs (measured: 1.4 ms of CPU a turn after 50 conversations, 1.0 after 500).
   const warmup = options.warmup ?? Math.min(MEMORY_WARMUP, Math.max(MIN_WARMUP, Math.ceil(conversations / 10)));
   const concurrency = options.concurrency;
-  const rounds = Math.max(1, Math.min(options.rounds ?? DEFAULT_ROUNDS, conversations));
+  // The rounds that really run: one without the echo bot, and never more than there are conversations.
+  const rounds = options.skipEcho ? 1 : Math.max(1, Math.min(options.rounds ?? DEFAULT_ROUNDS, conversations));
   const storage = options.storage ?? 'sqlite';
   const startedAt = new Date().toISOString();
   const loadAtStart = os.loadavg();
@@ -363,7 +363,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   try {
     await fake.start();
     await channel.start();
-    log(`bench: ${conversations} conversations (+${warmup} warm-up) per bot at concurrency ${concurrency}, ${TURNS_PER_CONVERSATION} turns each, in ${options.skipEcho ? 1 : rounds} alternating round(s); ${os.cpus().length} CPUs, load ${loadAtStart.map((value) => value.toFixed(2)).join(' ')}`);
+    log(`bench: ${conversations} conversations (+${warmup} warm-up) per bot at concurrency ${concurrency}, ${TURNS_PER_CONVERSATION} turns each, in ${rounds} alternating round(s); ${os.cpus().length} CPUs, load ${loadAtStart.map((value) => value.toFixed(2)).join(' ')}`);
 
     let echoMeter: LoadMeter | undefined;
     const echoProfileDir = profileDir && path.join(profileDir, 'echo-bot');
@@ -393,7 +393,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
     const meters = echoMeter ? [echoMeter, botMeter] : [botMeter];
     for (const meter of meters) await meter.warmUp(warmup);
-    await runRounds(meters, warmup, conversations, echoMeter ? rounds : 1, failures);
+    await runRounds(meters, warmup, conversations, rounds, failures);
 
     let echo: LoadResult | undefined;
     let echoProfile: ProfileSummary | undefined;

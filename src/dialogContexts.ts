@@ -11,6 +11,10 @@
  * The turn-state key the SDK shares it under is not public, so it is found, not assumed: after the
  * first DialogContext is built, the key whose value is that context's configuration. Should a later SDK
  * share it differently, nothing is found and every turn builds its own again, as without this class.
+ *
+ * What the first turn found is what every turn gets: memory scopes or path resolvers that a later turn
+ * put in its turn state (`memoryScopes`, `pathResolvers`), or components registered after it, would be
+ * ignored. This bot adds none.
  */
 import type { TurnContext } from 'botbuilder';
 import type { DialogContext, DialogSet, DialogStateManagerConfiguration } from 'botbuilder-dialogs';

@@ -200,10 +200,6 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * Reduces a thrown transport error to a failure. Only the code and message are inspected; the
- * error itself (which holds the request config and its Authorization header) is dropped here.
- */
-/**
  * The server closed a kept-alive connection just as it was reused (its idle timeout and our request
  * crossed): the documented hazard of Node's keep-alive agents (`request.reusedSocket`), seen here about
  * once in fifteen `npm run bench` runs. The request got no answer at all.
@@ -215,6 +211,10 @@ function droppedOnReusedConnection(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+/**
+ * Reduces a thrown transport error to a failure. Only the code and message are inspected; the
+ * error itself (which holds the request config and its Authorization header) is dropped here.
+ */
 function classifyTransportError(error: unknown): GorgiasFailure {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : '';
@@ -239,6 +239,9 @@ export class GorgiasClient {
   private readonly userAgent: string;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** For a read sent again after a dropped keep-alive connection: the pool's other idle ones may be stale too. */
+  private readonly oneOffHttpAgent = new http.Agent({ keepAlive: false });
+  private readonly oneOffHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly axiosInstance: AxiosInstance;
   private readonly rateLimiter: AccountRateLimiter;
   private readonly maxQueueWaitMs: number;
@@ -461,6 +464,8 @@ export class GorgiasClient {
     for (const wake of [...this.sleepers]) wake();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.oneOffHttpAgent.destroy();
+    this.oneOffHttpsAgent.destroy();
   }
 
   /**
@@ -495,8 +500,8 @@ export class GorgiasClient {
     let first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
     if (first.staleConnection && method === 'GET') {
       // A kept-alive connection the server had just closed: the request never got an answer. A read is
-      // safe to send again, on a fresh connection; a write might have been performed, so it is not.
-      first = await this.sendWithinBudget(creds, method, url, options, noticeBusy);
+      // safe to send again, on a new connection of its own; a write might have been performed, so it is not.
+      first = await this.sendWithinBudget(creds, method, url, options, noticeBusy, { newConnection: true });
     }
     if (!first.fromServer || first.result.ok || first.result.failure.kind !== 'rate_limited') return first.result;
     const retryAfterSeconds = first.result.failure.retryAfterSeconds;
@@ -520,6 +525,7 @@ export class GorgiasClient {
     url: string,
     options: RequestOptions<T>,
     noticeBusy: (waitMs: number) => void,
+    transport: { newConnection?: boolean } = {},
   ): Promise<{ result: GorgiasResult<T>; fromServer: boolean; staleConnection?: boolean }> {
     const slot = await this.rateLimiter.acquire(creds.subdomain, {
       maxWaitMs: this.maxQueueWaitMs,
@@ -534,7 +540,7 @@ export class GorgiasClient {
       return { result, fromServer: false };
     }
     try {
-      return { ...(await this.send(creds, method, url, options)), fromServer: true };
+      return { ...(await this.send(creds, method, url, options, transport)), fromServer: true };
     } finally {
       slot.release();
     }
@@ -545,6 +551,7 @@ export class GorgiasClient {
     method: HttpMethod,
     url: string,
     options: RequestOptions<T>,
+    transport: { newConnection?: boolean },
   ): Promise<{ result: GorgiasResult<T>; staleConnection?: boolean }> {
     // Checked again: the call may have waited in the queue while the client was closed.
     if (this.closed) return { result: fail({ kind: 'unavailable', reason: 'connection' }) };
@@ -569,6 +576,7 @@ export class GorgiasClient {
         headers,
         // axios's `timeout` is a socket idle timer; a server that trickles bytes never trips it.
         signal: AbortSignal.timeout(this.timeoutMs),
+        ...(transport.newConnection ? { httpAgent: this.oneOffHttpAgent, httpsAgent: this.oneOffHttpsAgent } : {}),
       });
     } catch (error) {
       return { result: fail(classifyTransportError(error)), staleConnection: droppedOnReusedConnection(error) };

@@ -239,8 +239,9 @@ export class AccountRateLimiter {
   /**
    * Drops accounts with nothing in flight, waiting or within the window. At most once a window: looking
    * at every account on each new one cost a turn more the more accounts were active (with one account
-   * per conversation, about 2% of a turn in `npm run bench -- --profile`). An idle account is so kept
-   * for two windows at most.
+   * per conversation, about 2% of a turn in `npm run bench -- --profile`). An idle account is so dropped
+   * at the first new account to arrive more than a window after the last sweep; with no new accounts,
+   * nothing grows.
    */
   private forgetIdleAccounts(): void {
     const now = this.now();

@@ -12,8 +12,11 @@
  *
  * Writes and deletes are committed in groups: the ones called during one turn of the event loop are applied
  * in the order they were called, in one transaction, just after it (setImmediate). Each call still succeeds
- * or fails on its own (a savepoint each), and its promise settles only once the transaction has committed,
- * so a write that resolved is on disk as before. A commit was most of the storage's cost per turn; under
+ * or fails on its own (a savepoint each: an eTag conflict fails only its own call), and its promise settles
+ * only once the transaction has committed, so a write that resolved is on disk as before. When the
+ * transaction itself cannot be had or committed (the lock held by another process past the busy timeout,
+ * a full disk), every call of the group fails with that error. A `read` does not see writes still waiting
+ * for their commit: a caller that awaits its write, as botbuilder's state does, never notices. A commit was most of the storage's cost per turn; under
  * load one commit now carries several conversations' writes (see the Performance section of the README).
  *
  * Several processes may share the file (WAL mode, busy timeout). better-sqlite3 is synchronous, so a call

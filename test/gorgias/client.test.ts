@@ -238,7 +238,20 @@ describe('transport failures', () => {
       expect(fake.connectionCount).toBe(2);
     });
 
-    test('a read is sent again only once', async () => {
+    test('a read is sent again once, on a new connection, even when every kept-alive one is stale', async () => {
+      const client = makeClient();
+      // Two connections in the pool, both of which the server then considers idle for too long.
+      await Promise.all([client.verifyAccount(CREDS), client.verifyAccount(CREDS)]);
+      expect(fake.connectionCount).toBe(2);
+      fake.setBehaviour('acme', 'drop-if-reused');
+
+      expect(await client.verifyAccount(CREDS)).toMatchObject({ ok: true });
+      // One attempt on a stale connection, one on a new one: not the other stale one, and no more.
+      expect(fake.count('acme')).toBe(4);
+      expect(fake.connectionCount).toBe(3);
+    });
+
+    test('a read dropped on its new connection too is a failure', async () => {
       const client = makeClient();
       await client.verifyAccount(CREDS);
       fake.setBehaviour('acme', 'destroy');

@@ -40,10 +40,12 @@ export interface FakeReply {
  * - a FakeReply: answered instead of the normal response;
  * - 'hang': the request is read and recorded but never answered;
  * - 'destroy': the socket is destroyed without a response;
+ * - 'drop-if-reused': on a connection that has served a request before, as 'destroy' (a server whose
+ *   keep-alive idle timeout fired just as the client reused the connection); on a new one, the normal answer;
  * - 'stall-after-headers': a 200 with headers and the start of a body, then silence;
  * - 'drip': a 200 whose body is a space every 50 ms, forever (never idle, never finished).
  */
-export type FakeBehaviour = FakeReply | 'hang' | 'destroy' | 'stall-after-headers' | 'drip';
+export type FakeBehaviour = FakeReply | 'hang' | 'destroy' | 'drop-if-reused' | 'stall-after-headers' | 'drip';
 
 export interface RecordedRequest {
   method: string;
@@ -524,6 +526,8 @@ export class FakeGorgias {
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
   private boundPort: number | undefined;
+  /** Requests received on each connection, for 'drop-if-reused'. */
+  private readonly requestsOnSocket = new WeakMap<object, number>();
 
   async start(): Promise<void> {
     if (this.server) throw new Error('FakeGorgias is already started.');
@@ -704,8 +708,10 @@ export class FakeGorgias {
         this.send(res, jsonReply(429, { error: { msg: 'Too many requests.' } }, limitHeaders));
         return;
       }
+      const onThisSocket = (this.requestsOnSocket.get(req.socket) ?? 0) + 1;
+      this.requestsOnSocket.set(req.socket, onThisSocket);
       const behaviour = this.takeBehaviour(subdomain);
-      if (behaviour !== undefined) {
+      if (behaviour !== undefined && (behaviour !== 'drop-if-reused' || onThisSocket > 1)) {
         this.perform(behaviour, req, res);
       } else {
         const reply = this.answer(request);
@@ -769,6 +775,7 @@ export class FakeGorgias {
       case 'hang':
         return;
       case 'destroy':
+      case 'drop-if-reused':
         req.socket.destroy();
         return;
       case 'stall-after-headers':
