@@ -9,6 +9,7 @@ import {
   TextPrompt,
   WaterfallDialog,
   type DialogTurnResult,
+  type PromptValidator,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
@@ -16,7 +17,7 @@ import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult 
 import * as say from '../src/messages/connect';
 import { parseSubdomain } from '../src/validation/subdomain';
 import { parseEmail } from '../src/validation/email';
-import { parseApiKey } from '../src/validation/apiKey';
+import { mayHoldAKey, parseApiKey } from '../src/validation/apiKey';
 import type { SecretBox } from '../src/security/secretBox';
 import type { FailureLimiter, FailureScope } from '../src/security/failureLimiter';
 import type { ConnectedProfile } from '../src/profile/profile';
@@ -69,7 +70,7 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
     this.now = deps.now ?? (() => new Date());
     this.addDialog(new TextPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
       .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
-      .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, textValidator(parseApiKey, 'Please paste your Gorgias API key.')))
+      .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, apiKeyValidator(deps.logger)))
       .addDialog(new ShortChoicePrompt(RETRY_PROMPT))
       .addDialog(
         new WaterfallDialog<ConnectOptions>(WATERFALL, [
@@ -289,15 +290,34 @@ function failureScope(context: TurnContext): FailureScope {
  * The key was typed as a visible message. Delete it where the channel really can; elsewhere ask the user
  * to, and never claim a deletion that did not happen.
  */
-async function removeTypedKey(context: TurnContext, logger: Logger): Promise<string> {
+async function removeTypedKey(context: TurnContext, logger: Logger, certainty: 'key' | 'maybe a key' = 'key'): Promise<string> {
   const activityId = context.activity.id;
   if (activityId && channelDeletesUserMessages(context.activity.channelId)) {
     try {
       await context.deleteActivity(activityId);
-      return say.keyMessageDeleted();
+      return certainty === 'key' ? say.keyMessageDeleted() : say.possibleKeyMessageDeleted();
     } catch (error) {
       logger.info({ event: 'connect.delete_key_message_failed', err: error }, 'could not delete the message holding the key');
     }
   }
-  return say.pleaseDeleteKeyMessage();
+  return certainty === 'key' ? say.pleaseDeleteKeyMessage() : say.pleaseDeletePossibleKeyMessage();
+}
+
+/**
+ * The key question's validator: parseApiKey's verdict, and for a typed answer it refuses that may still
+ * hold the key (pasted with a space in it, say), the same care as for a typed key it accepts.
+ */
+function apiKeyValidator(logger: Logger): PromptValidator<string> {
+  const validate = textValidator(parseApiKey, 'Please paste your Gorgias API key.');
+  return async (prompt) => {
+    if (await validate(prompt)) return true;
+    const context = prompt.context;
+    const typed = context.activity.text;
+    if (keyWasTyped(context) && typeof typed === 'string' && mayHoldAKey(typed)) {
+      const notice = await removeTypedKey(context, logger, 'maybe a key');
+      const retry = prompt.options.retryPrompt;
+      if (typeof retry === 'string') prompt.options.retryPrompt = `${notice}\n\n${retry}`;
+    }
+    return false;
+  };
 }

@@ -95,6 +95,15 @@ export function keyMessageDeleted(): string {
   return 'I deleted your message with the key from this chat.';
 }
 
+/** For a refused answer that may still hold the key (see mayHoldAKey). */
+export function possibleKeyMessageDeleted(): string {
+  return 'That looked like it could hold your key, so I deleted your message from this chat.';
+}
+
+export function pleaseDeletePossibleKeyMessage(): string {
+  return 'If that message held your key, it is visible in this chat: please delete it.';
+}
+
 export function pleaseDeleteKeyMessage(): string {
   return 'Your key is visible in this chat: please delete the message you typed it in.';
 }

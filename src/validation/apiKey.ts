@@ -38,3 +38,20 @@ export function parseApiKey(input: string): Parsed<string> {
   if (!/^[\x21-\x7e]+$/.test(key)) return refuse(REASONS.notAscii);
   return { ok: true, value: key };
 }
+
+/** A run of key characters long enough to be more likely a credential than a word. */
+const KEY_LIKE = /[\x21-\x7e]{16}/;
+
+/**
+ * True when a message the key question refused may still hold a key: a key pasted with a space or a
+ * line break in it, or with words around it. The user should know it is visible in the chat. An email
+ * or a link does not count: those are what users paste by mistake, and they are not secret.
+ */
+export function mayHoldAKey(input: string): boolean {
+  if (typeof input !== 'string') return false;
+  // A huge paste is not walked token by token: it could hold anything.
+  if (input.length > MAX_KEY_LENGTH * 4) return true;
+  return input
+    .split(/[\s\u200b-\u200d\u2060\ufeff]+/u)
+    .some((token) => KEY_LIKE.test(token) && !token.includes('@') && !token.includes('://'));
+}

@@ -19,7 +19,9 @@ const KEY = 'dialog-test-key-5f1c9a7e3b2d';
 const WRONG_KEY = 'dialog-wrong-key-0a9b8c7d6e';
 const BASIC_TOKEN = `Basic ${Buffer.from(`${EMAIL}:${KEY}`).toString('base64')}`;
 /** Every key any test in this file sends: none may appear in any reply or log line. */
-const KEYS_USED = [KEY, WRONG_KEY, 'has space inside 123'];
+/** A key pasted with a space in it: refused, and still a secret on display. */
+const SPLIT_KEY = 'dialog-split-key-7c41 e09b2f58a6d3c1e7';
+const KEYS_USED = [KEY, WRONG_KEY, 'has space inside 123', SPLIT_KEY];
 
 // Each question, as the bot words it; a reply "asks" a question when it contains these words.
 const ASKS_SUBDOMAIN = 'What is your Gorgias subdomain?';
@@ -491,6 +493,47 @@ describe('the API key prompt', () => {
     expectConnectedReply(connected);
     await expectConnected(harness);
     expect(harness.logs.join('\n')).toContain('connect.delete_key_message_failed');
+  });
+
+  test('on the Emulator a refused answer that may hold the key asks the user to delete it, with the reason', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    await answer(harness, 'acme', EMAIL);
+    const replies = await harness.say({ id: 'split-key-message', text: SPLIT_KEY });
+    expect(replies).toHaveLength(1);
+    expect(shown(replies[0])).toContain(say.pleaseDeletePossibleKeyMessage());
+    expect(shown(replies[0])).toContain("can't contain spaces");
+    expect(harness.deletedActivityIds).toEqual([]);
+    expect(fake.requests).toHaveLength(0);
+    expectConnectedReply(await harness.say({ value: { [API_KEY_INPUT_ID]: KEY } }));
+  });
+
+  test('on Slack a refused answer that may hold the key is deleted, and the bot says so and asks again', async () => {
+    const harness = chat({ channelId: 'slack' });
+    await answer(harness, 'acme', EMAIL);
+    const replies = await harness.say({ id: 'split-key-message', text: SPLIT_KEY });
+    expect(harness.deletedActivityIds).toEqual(['split-key-message']);
+    expect(shownAll(replies)).toContain(say.possibleKeyMessageDeleted());
+    expect(shownAll(replies)).toContain(KEY_RETRY_QUESTION);
+  });
+
+  test.each(['short', 'what do you mean?', 'see https://acme.gorgias.com/app/settings/api-keys please', "it's agent-with-a-long-name@acme.com"])(
+    'a refused answer that holds no key (%j) is not called a key',
+    async (answerText) => {
+      const harness = chat({ channelId: 'slack' });
+      await answer(harness, 'acme', EMAIL);
+      const replies = await harness.say({ id: 'not-a-key', text: answerText });
+      expect(shownAll(replies)).toContain(KEY_RETRY_QUESTION);
+      expect(shownAll(replies)).not.toMatch(/delete/);
+      expect(harness.deletedActivityIds).toEqual([]);
+    },
+  );
+
+  test('a refused key from the masked card is not in the chat, so there is nothing to delete', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    await answer(harness, 'acme', EMAIL);
+    const replies = await harness.say({ value: { [API_KEY_INPUT_ID]: SPLIT_KEY } });
+    expect(shownAll(replies)).toContain("can't contain spaces");
+    expect(shownAll(replies)).not.toMatch(/delete/);
   });
 
   test('on Slack a wrong typed key is deleted too, before asking again', async () => {

@@ -1,4 +1,4 @@
-import { parseApiKey } from '../../src/validation/apiKey';
+import { mayHoldAKey, parseApiKey } from '../../src/validation/apiKey';
 
 const TYPICAL_KEY = 'Zq9xV2mKp4Lw7Rt1Ys8Hb3Nc6Gd0Fj5A';
 
@@ -59,5 +59,28 @@ describe('parseApiKey refuses, never quoting the key', () => {
 
   test('refuses values that are not strings, as chat payloads are not type-checked', () => {
     expect(parseApiKey(undefined as unknown as string).ok).toBe(false);
+  });
+});
+
+describe('mayHoldAKey, for an answer the key question refused', () => {
+  test.each([
+    ['a key with a space in it', 'Zq9xV2mKp4Lw7Rt1 Ys8Hb3Nc6Gd0Fj5A'],
+    ['a key with words around it', `my key is ${TYPICAL_KEY} thanks`],
+    ['a key with a line break in it', `${TYPICAL_KEY.slice(0, 18)}\n${TYPICAL_KEY.slice(18)}`],
+    ['a key with a zero-width space in it', `${TYPICAL_KEY.slice(0, 20)}\u200b${TYPICAL_KEY.slice(20)}`],
+    ['a key with a non-ASCII character in it', `${TYPICAL_KEY}é`],
+    ['an enormous paste', 'x '.repeat(2000)],
+  ])('%s: yes', (_case, input) => {
+    expect(mayHoldAKey(input)).toBe(true);
+  });
+
+  test.each([
+    ['a short word', 'short'],
+    ['a question', 'where do I find it?'],
+    ['a link', 'https://acme.gorgias.com/app/settings/api'],
+    ['an email', 'agent-with-a-long-name@acme.com'],
+    ['nothing', ''],
+  ])('%s: no', (_case, input) => {
+    expect(mayHoldAKey(input)).toBe(false);
   });
 });
