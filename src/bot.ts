@@ -114,20 +114,30 @@ export class GorgiasBot extends ActivityHandler {
     // dialog is waiting or about to start.
     let dc: DialogContext | undefined;
     const dialogContext = async (): Promise<DialogContext> => (dc ??= await this.dialogs.create(context));
+    const text = textWithoutBotMention(context.activity);
+    const command = commandIn(text);
+    let stoppedConnecting = false;
     const waiting = (await this.dialogState.get(context))?.dialogStack?.length ?? 0;
     if (waiting > 0) {
       const active = await dialogContext();
-      if (active.activeDialog?.id === CONNECT_DIALOG && this.deps.credentials.managedByOperator) {
+      const connecting = active.activeDialog?.id === CONNECT_DIALOG;
+      if (connecting && this.deps.credentials.managedByOperator) {
         // Saved before the bot was switched to pre-authorized mode: it must not go on asking for a key.
         await active.cancelAllDialogs();
+      } else if (connecting && command === 'status') {
+        // Not a subdomain called "status": answer it, and ask the same question again, keeping the answers so far.
+        await context.sendActivity(await this.statusWhileConnecting(context));
+        await active.repromptDialog();
+        return;
+      } else if (connecting && command === 'disconnect') {
+        await active.cancelAllDialogs();
+        stoppedConnecting = true;
       } else if (active.activeDialog) {
         const result = await active.continueDialog();
         if (result.status !== DialogTurnStatus.empty) return;
       }
     }
 
-    const text = textWithoutBotMention(context.activity);
-    const command = commandIn(text);
     const action = command === undefined ? this.deps.actions.commandIn(context, text) : undefined;
     if (action) return this.deps.actions.run(await dialogContext(), action);
     switch (command) {
@@ -137,7 +147,7 @@ export class GorgiasBot extends ActivityHandler {
       case 'status':
         return this.status(context);
       case 'disconnect':
-        return this.disconnect(context);
+        return this.disconnect(context, stoppedConnecting);
       case 'help':
         await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), this.helpText()));
         return;
@@ -235,14 +245,22 @@ export class GorgiasBot extends ActivityHandler {
     }
   }
 
-  private async disconnect(context: TurnContext): Promise<void> {
+  private async disconnect(context: TurnContext, stoppedConnecting = false): Promise<void> {
     if (this.deps.credentials.managedByOperator) {
       await context.sendActivity(say.OPERATOR_MANAGES_DISCONNECT);
       return;
     }
     const removed = await this.deps.profiles.remove(context);
     if (removed) this.deps.logger.info({ event: 'profile.removed' }, 'user disconnected their Gorgias account');
-    await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT, say.HELP], removed ? say.DISCONNECTED : say.NOTHING_TO_DISCONNECT));
+    const outcome = removed ? say.DISCONNECTED : say.NOTHING_TO_DISCONNECT;
+    await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT, say.HELP], stoppedConnecting ? `${say.STOPPED_CONNECTING}\n\n${outcome}` : outcome));
+  }
+
+  /** What `status` says while the connect dialog waits: the connection as it stands, and that one is in progress. */
+  private async statusWhileConnecting(context: TurnContext): Promise<string> {
+    const credentials = await this.deps.credentials.forTurn(context);
+    const now = credentials.state === 'not_connected' ? say.NOT_CONNECTED_YET : this.describe(credentials);
+    return `${now}\n\n${say.CONNECTING_IN_PROGRESS}`;
   }
 
   private async welcome(context: TurnContext) {

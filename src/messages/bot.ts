@@ -66,6 +66,13 @@ export const KEY_REJECTED_RECONNECT =
 export const DISCONNECTED = "Done: I've forgotten your Gorgias account and deleted its key. Type **connect** to connect again.";
 export const NOTHING_TO_DISCONNECT = 'There is no connected Gorgias account to forget.';
 
+/** `status` typed while the connect dialog waits for an answer. */
+export const CONNECTING_IN_PROGRESS =
+  "You're in the middle of connecting a Gorgias account: answer the question below, or type **cancel** to stop. Nothing changes until Gorgias accepts the new key.";
+export const NOT_CONNECTED_YET = "You haven't connected a Gorgias account yet.";
+/** `disconnect` typed while the connect dialog waits for an answer: the dialog stops first. */
+export const STOPPED_CONNECTING = 'I stopped connecting; nothing new was stored.';
+
 export const OPERATOR_MANAGES_CONNECT =
   "There's nothing to connect: the bot's operator manages the Gorgias connection and has already connected me for everyone.";
 export const OPERATOR_MANAGES_DISCONNECT =
