@@ -5,6 +5,7 @@
  *
  * SDK-free: it needs only something with botbuilder Storage's read/write shape.
  */
+import { ConversationQueue } from '../conversationQueue';
 export interface KeyValueStore {
   read(keys: string[]): Promise<Record<string, unknown>>;
   write(changes: Record<string, unknown>): Promise<void>;
@@ -25,6 +26,14 @@ interface FailureRecord {
 export type LimitCheck = { allowed: true } | { allowed: false; retryAt: Date };
 
 export class FailureLimiter {
+  /**
+   * One read-modify-write at a time per record in this process. botbuilder's Storage cannot create an
+   * item only if it is absent, so concurrent first failures of a user would otherwise all be written
+   * unconditionally and all but one lost: a burst of guesses from several conversations at once would
+   * count as one. Across instances that first write can still race (see the README).
+   */
+  private readonly recordQueue = new ConversationQueue();
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly maxFailures: number,
@@ -51,18 +60,22 @@ export class FailureLimiter {
     const now = this.now();
     const cutoff = now - this.windowMs;
     for (const key of failureKeys(scope)) {
-      // Written with the eTag it was read with: two instances recording at once must not overwrite each
-      // other's failure, or an attacker spreading guesses over instances would be undercounted.
-      for (let attempt = 1; ; attempt += 1) {
-        const record = (await this.readRecords([key]))[key];
-        // Keep only what can still count, so the record stays small however long an attacker tries.
-        const failures = [...record.failures.filter((time) => time > cutoff), now].slice(-this.maxFailures);
-        try {
-          await this.store.write({ [key]: { failures, eTag: record.eTag } });
-          break;
-        } catch (error) {
-          if (attempt >= MAX_WRITE_ATTEMPTS || !/etag conflict/i.test((error as Error).message ?? '')) throw error;
-        }
+      await this.recordQueue.run(key, () => this.appendFailure(key, now, cutoff));
+    }
+  }
+
+  private async appendFailure(key: string, now: number, cutoff: number): Promise<void> {
+    // Written with the eTag it was read with: two instances recording at once must not overwrite each
+    // other's failure, or an attacker spreading guesses over instances would be undercounted.
+    for (let attempt = 1; ; attempt += 1) {
+      const record = (await this.readRecords([key]))[key];
+      // Keep only what can still count, so the record stays small however long an attacker tries.
+      const failures = [...record.failures.filter((time) => time > cutoff), now].slice(-this.maxFailures);
+      try {
+        await this.store.write({ [key]: { failures, eTag: record.eTag } });
+        return;
+      } catch (error) {
+        if (attempt >= MAX_WRITE_ATTEMPTS || !/etag conflict/i.test((error as Error).message ?? '')) throw error;
       }
     }
   }

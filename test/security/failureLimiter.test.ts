@@ -105,6 +105,18 @@ describe('FailureLimiter', () => {
     expect((await first.check(scope('alice'))).allowed).toBe(false);
   });
 
+  test('a burst of first failures from several conversations at once is counted in full', async () => {
+    const storage = new MemoryStorage();
+    const time = clock();
+    const limiter = new FailureLimiter(storage, 5, WINDOW, time.now);
+    // The same user guessing in five conversations at the same moment, before any record exists.
+    await Promise.all(Array.from({ length: 5 }, (_, n) => limiter.recordFailure(scope('mallory', `conversation-${n}`))));
+
+    expect((await limiter.check(scope('mallory', 'conversation-new'))).allowed).toBe(false);
+    const stored = (await storage.read(['auth-failures/test/users/mallory']))['auth-failures/test/users/mallory'] as { failures: number[] };
+    expect(stored.failures).toHaveLength(5);
+  });
+
   test('keeps its records small however long an attacker goes on', async () => {
     const storage = new MemoryStorage();
     const time = clock();
