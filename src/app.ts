@@ -85,7 +85,13 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     logger,
   });
   const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
-  const server = createServer({ adapter, bot, logger, maxBodyBytes: config.maxBodyBytes });
+  const server = createServer({
+    adapter,
+    bot,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    loopbackChannelsOnly: !config.botFramework.MicrosoftAppId && config.anonymousServiceUrls === 'loopback',
+  });
 
   return {
     server,

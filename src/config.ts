@@ -46,6 +46,11 @@ export interface AppConfig {
   encryption: { currentKey?: Buffer; previousKey?: Buffer };
   bruteForce: { maxFailures: number; windowMs: number };
   maxBodyBytes: number;
+  /**
+   * ANONYMOUS_SERVICE_URLS: with no MicrosoftAppId nothing authenticates a caller, and the bot would post
+   * its replies to whatever serviceUrl a request names; `loopback` (the default) answers only this machine.
+   */
+  anonymousServiceUrls: 'loopback' | 'any';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -249,5 +254,6 @@ export function loadConfig(env: Env): AppConfig {
       windowMs: integer(env, 'AUTH_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
     },
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+    anonymousServiceUrls: oneOf(env, 'ANONYMOUS_SERVICE_URLS', ['loopback', 'any'] as const, 'loopback'),
   };
 }

@@ -7,6 +7,7 @@ import restify, { type Request, type Response, type Server } from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { GorgiasBot } from './bot';
+import { isLoopbackUrl } from './validation/loopback';
 import { BOT_NAME, BOT_VERSION } from './version';
 
 export interface ServerOptions {
@@ -14,9 +15,15 @@ export interface ServerOptions {
   bot: GorgiasBot;
   logger: Logger;
   maxBodyBytes: number;
+  /** True without a MicrosoftAppId (unless ANONYMOUS_SERVICE_URLS=any): reply only to a channel on this machine. */
+  loopbackChannelsOnly: boolean;
 }
 
-export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptions): Server {
+/** Said to a caller refused by loopbackChannelsOnly; names the setting, not the URL it sent. */
+export const SERVICE_URL_REFUSED =
+  'This bot runs without a MicrosoftAppId (Emulator mode) and answers only a channel on this machine; see ANONYMOUS_SERVICE_URLS.';
+
+export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChannelsOnly }: ServerOptions): Server {
   // restify logs through the bot's logger, so its lines get the same redaction and serializers (see logger.ts).
   // restify 11 takes a pino logger; @types/restify still describes the bunyan one of older versions.
   const restifyLog = logger.child({ component: 'restify' }) as unknown as restify.ServerOptions['log'];
@@ -35,6 +42,14 @@ export function createServer({ adapter, bot, logger, maxBodyBytes }: ServerOptio
     // body, into its 400 answer and error.
     restify.plugins.bodyReader({ maxBodySize: maxBodyBytes }),
     parseActivity,
+    (req: Request, res: Response, next: restify.Next) => {
+      // Unauthenticated, the bot would otherwise post its replies (and a user's data) wherever a request says.
+      const serviceUrl = (req.body as { serviceUrl: string }).serviceUrl;
+      if (!loopbackChannelsOnly || isLoopbackUrl(serviceUrl)) return next();
+      logger.warn({ event: 'http.service_url_refused', host: hostOf(serviceUrl) }, 'refused an unauthenticated activity from a channel that is not on this machine');
+      res.json(403, { error: SERVICE_URL_REFUSED });
+      next(false);
+    },
     async (req: Request, res: Response) => {
       const startedTurn = process.hrtime.bigint();
       try {
@@ -125,4 +140,13 @@ function activityProblem(body: unknown): string | undefined {
   if (activity.membersAdded !== undefined && !Array.isArray(activity.membersAdded)) return 'the activity membersAdded must be a list';
   if (typeof activity.serviceUrl !== 'string') return 'the activity has no serviceUrl';
   return undefined;
+}
+
+/** The host alone, for the log: the rest of a caller's URL is theirs to fill with anything. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host.slice(0, 255);
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -61,6 +61,7 @@ describe('loadConfig with nothing set', () => {
       encryption: { currentKey: undefined, previousKey: undefined },
       bruteForce: { maxFailures: 5, windowMs: 15 * 60_000 },
       maxBodyBytes: 256 * 1024,
+      anonymousServiceUrls: 'loopback',
     });
   });
 
@@ -76,6 +77,8 @@ describe('loadConfig with nothing set', () => {
 describe('loadConfig accepts', () => {
   test.each<[string, Env, (config: AppConfig) => unknown, unknown]>([
     ['PORT 0 (any free port)', { PORT: '0' }, (c) => c.port, 0],
+    ['ANONYMOUS_SERVICE_URLS=any', { ANONYMOUS_SERVICE_URLS: 'any' }, (c) => c.anonymousServiceUrls, 'any'],
+    ['ANONYMOUS_SERVICE_URLS=Loopback', { ANONYMOUS_SERVICE_URLS: 'Loopback' }, (c) => c.anonymousServiceUrls, 'loopback'],
     ['PORT 65535', { PORT: '65535' }, (c) => c.port, 65535],
     ['PORT with spaces around it', { PORT: ' 8080 ' }, (c) => c.port, 8080],
     ['LOG_LEVEL in capitals', { LOG_LEVEL: 'DEBUG' }, (c) => c.logLevel, 'debug'],
@@ -190,6 +193,7 @@ describe('loadConfig refuses, with one line naming the variable', () => {
     ['an absurdly long PORT, cut short', { PORT: '9'.repeat(500) }, 'PORT', /…"\)$/],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/],
     ['an unknown MicrosoftAppType', { MicrosoftAppType: 'Tenant' }, 'MicrosoftAppType', /MultiTenant, SingleTenant, UserAssignedMSI/],
+    ['an unknown ANONYMOUS_SERVICE_URLS', { ANONYMOUS_SERVICE_URLS: 'all' }, 'ANONYMOUS_SERVICE_URLS', /one of loopback, any \(got "all"\)/],
     ['a SingleTenant app without its tenant', { MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'app-id', MicrosoftAppPassword: APP_PASSWORD }, 'MicrosoftAppTenantId', /SingleTenant needs/],
     ['an app id without its password', { MicrosoftAppId: 'app-id' }, 'MicrosoftAppPassword', /MicrosoftAppId is set/],
     ['GORGIAS_URL_TEMPLATE on http for a host that is not loopback', { GORGIAS_URL_TEMPLATE: 'http://gorgias.internal.example/{subdomain}' }, 'GORGIAS_URL_TEMPLATE', /https unless its host is a loopback/],

@@ -3,6 +3,7 @@
  * (production) or `http://127.0.0.1:4010/{subdomain}` (tests, local fake) is combined with a
  * validated subdomain and an already-encoded absolute path.
  */
+import { isLoopbackHost } from '../validation/loopback';
 
 export const SUBDOMAIN_PLACEHOLDER = '{subdomain}';
 
@@ -16,11 +17,6 @@ const PLACEHOLDER_MARKER = 'subdomain-placeholder-0f3a9c';
 
 export function isValidSubdomain(subdomain: string): boolean {
   return SUBDOMAIN_PATTERN.test(subdomain);
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  // URL normalises IPv4 (e.g. `127.1` becomes `127.0.0.1`), so a dotted-quad test is enough.
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** Returns a sentence explaining what is wrong with the template, or undefined when it is usable. */

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ChannelRecorder, EmulatorConversation } from '../support/emulator';
 import { startBot, type BotUnderTest } from '../support/botUnderTest';
 import { said } from '../security/helpers';
+import { SERVICE_URL_REFUSED } from '../../src/server';
 
 interface RawResponse {
   status: number;
@@ -192,5 +193,62 @@ describe('request bodies that must not reach the bot', () => {
     expect(logs).not.toContain(SECRET_IN_BODY);
     expect(logs).not.toContain('xxxxxxxxxxxxxxxx');
     expect(loggedEvents(bot)).toContain('http.rejected');
+  });
+});
+
+describe('without a MicrosoftAppId, replies go only to a channel on this machine', () => {
+  const channel = new ChannelRecorder();
+  let bot: BotUnderTest;
+  let anyChannelBot: BotUnderTest;
+  const json = { 'content-type': 'application/json' };
+  /** The channel recorder again, under an address that is not a loopback name (Linux connects 0.0.0.0 to this machine). */
+  const mappedServiceUrl = (): string => channel.serviceUrl.replace('127.0.0.1', '0.0.0.0');
+
+  beforeAll(async () => {
+    await channel.start();
+    bot = await startBot({});
+    anyChannelBot = await startBot({ ANONYMOUS_SERVICE_URLS: 'any' });
+  });
+
+  afterAll(async () => {
+    await bot.stop();
+    await anyChannelBot.stop();
+    await channel.stop();
+  });
+
+  test.each([
+    ['a public host', 'https://attacker.example/bot?token=abc', 'attacker.example'],
+    ['a private address', 'http://10.0.0.5:8080/', '10.0.0.5:8080'],
+    ['the cloud metadata address', 'http://169.254.169.254/latest/', '169.254.169.254'],
+    ['a host that only starts like loopback', 'http://127.0.0.1.attacker.example/', '127.0.0.1.attacker.example'],
+    ['localhost as a subdomain', 'http://localhost.attacker.example/', 'localhost.attacker.example'],
+    ['a file URL', 'file:///etc/passwd', ''],
+    ['not a URL', 'no url here', '(not a URL)'],
+  ])('%s is refused with 403 before any turn, and the refusal is logged with the host only', async (_name, serviceUrl, host) => {
+    const callsBefore = channel.calls.length;
+
+    const response = await rawPost(`${bot.url}/api/messages`, json, JSON.stringify(activity(channel, { serviceUrl })));
+
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({ error: SERVICE_URL_REFUSED });
+    expect(channel.calls.length).toBe(callsBefore);
+    const refusals = bot.logs.map((line) => JSON.parse(line) as { event?: string; host?: string }).filter((line) => line.event === 'http.service_url_refused');
+    expect(refusals[refusals.length - 1]?.host).toBe(host);
+    expect(bot.logs.join('\n')).not.toContain('token=abc');
+  });
+
+  test('the Emulator on this machine is answered as before', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    expect(said(await chat.say('help'))).toMatch(/connect/);
+  });
+
+  test('ANONYMOUS_SERVICE_URLS=any answers a channel elsewhere too (the same channel under another name, here)', async () => {
+    const refused = await rawPost(`${bot.url}/api/messages`, json, JSON.stringify(activity(channel, { serviceUrl: mappedServiceUrl(), text: 'help' })));
+    expect(refused.status).toBe(403);
+
+    const callsBefore = channel.calls.length;
+    const accepted = await rawPost(`${anyChannelBot.url}/api/messages`, json, JSON.stringify(activity(channel, { serviceUrl: mappedServiceUrl(), text: 'help' })));
+    expect(accepted.status).toBe(200);
+    expect(channel.calls.length).toBeGreaterThan(callsBefore);
   });
 });

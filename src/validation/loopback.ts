@@ -1,0 +1,17 @@
+/** Addresses on this machine, for the rules that allow plain http or an unauthenticated caller only there. */
+
+export function isLoopbackHost(hostname: string): boolean {
+  // URL normalises IPv4 (e.g. `127.1` becomes `127.0.0.1`), so a dotted-quad test is enough.
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** True for an http(s) URL whose host is on this machine; false for anything else, unparsable included. */
+export function isLoopbackUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && isLoopbackHost(parsed.hostname);
+}
