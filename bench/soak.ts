@@ -8,7 +8,8 @@
  *   rate limited   Gorgias answers 429 with Retry-After: 30; the bot says so, the user answers "Try again"
  *   timeout        Gorgias never answers (GORGIAS_TIMEOUT_MS=1000); the bot says so, the user tries again
  *   cancel         `cancel` in the middle of the questions; `status` then says not connected
- *   malformed      a body that is not JSON (400), a wrong content type (415), an oversized body (413)
+ *   malformed      a body that is not JSON (400), a wrong content type (415), an oversized body (413),
+ *                  an activity for a channel that is not on this machine (403)
  *
  * Every reply is checked. It reports each unexpected reply or error (exit 1 if there is any) and the
  * bot's RSS every minute, and stops by itself. `--minutes` takes fractions (0.2 for a smoke run).
@@ -244,6 +245,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           ['a body that is not JSON', () => client.post(url, 'application/json', valid.slice(0, -7)), 400],
           ['a text/plain body', () => client.post(url, 'text/plain', valid), 415],
           ['an oversized body', () => client.postJson(url, run.chat.activity({ type: 'message', text: 'x'.repeat(OVERSIZE_BYTES) })), 413],
+          ['a serviceUrl off this machine', () => client.postJson(url, { ...run.chat.activity({ type: 'message', text: 'status' }), serviceUrl: 'https://elsewhere.invalid/' }), 403],
         ];
         for (const [what, send, expected] of cases) {
           run.turns += 1;
