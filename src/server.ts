@@ -46,7 +46,8 @@ export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChann
       // Unauthenticated, the bot would otherwise post its replies (and a user's data) wherever a request says.
       const serviceUrl = (req.body as { serviceUrl: string }).serviceUrl;
       if (!loopbackChannelsOnly || isLoopbackUrl(serviceUrl)) return next();
-      logger.warn({ event: 'http.service_url_refused', host: hostOf(serviceUrl) }, 'refused an unauthenticated activity from a channel that is not on this machine');
+      // info, as for the other refused requests: anyone can send these, and each would otherwise be a warning.
+      logger.info({ event: 'http.service_url_refused', host: hostOf(serviceUrl) }, 'refused an unauthenticated activity from a channel that is not on this machine');
       res.json(403, { error: SERVICE_URL_REFUSED });
       next(false);
     },
