@@ -7,7 +7,7 @@ import restify, { type Request, type Response, type Server } from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { GorgiasBot } from './bot';
-import { isLoopbackUrl } from './validation/loopback';
+import { isLoopbackAddress, isLoopbackUrl } from './validation/loopback';
 import { BOT_NAME, BOT_VERSION } from './version';
 
 export interface ServerOptions {
@@ -15,11 +15,14 @@ export interface ServerOptions {
   bot: GorgiasBot;
   logger: Logger;
   maxBodyBytes: number;
-  /** True without a MicrosoftAppId (unless ANONYMOUS_SERVICE_URLS=any): reply only to a channel on this machine. */
+  /**
+   * True without a MicrosoftAppId (unless ANONYMOUS_SERVICE_URLS=any): take activities only from this
+   * machine, and only for a channel on it.
+   */
   loopbackChannelsOnly: boolean;
 }
 
-/** Said to a caller refused by loopbackChannelsOnly; names the setting, not the URL it sent. */
+/** Said to a caller refused by loopbackChannelsOnly; names the setting, not what it sent. */
 export const SERVICE_URL_REFUSED =
   'This bot runs without a MicrosoftAppId (Emulator mode) and answers only a channel on this machine; see ANONYMOUS_SERVICE_URLS.';
 
@@ -43,11 +46,18 @@ export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChann
     restify.plugins.bodyReader({ maxBodySize: maxBodyBytes }),
     parseActivity,
     (req: Request, res: Response, next: restify.Next) => {
-      // Unauthenticated, the bot would otherwise post its replies (and a user's data) wherever a request says.
+      if (!loopbackChannelsOnly) return next();
+      // Nothing authenticates the caller, who names the user (from.id) and where replies go (serviceUrl):
+      // from elsewhere, they could act as any user and read the answers (deliveryMode expectReplies puts
+      // them in the HTTP answer), or have the bot post them to any host.
       const serviceUrl = (req.body as { serviceUrl: string }).serviceUrl;
-      if (!loopbackChannelsOnly || isLoopbackUrl(serviceUrl)) return next();
+      const fromThisMachine = isLoopbackAddress(req.socket.remoteAddress);
+      if (fromThisMachine && isLoopbackUrl(serviceUrl)) return next();
       // info, as for the other refused requests: anyone can send these, and each would otherwise be a warning.
-      logger.info({ event: 'http.service_url_refused', host: hostOf(serviceUrl) }, 'refused an unauthenticated activity from a channel that is not on this machine');
+      logger.info(
+        { event: 'http.service_url_refused', host: hostOf(serviceUrl), fromThisMachine },
+        'refused an unauthenticated activity from, or for a channel, off this machine',
+      );
       res.json(403, { error: SERVICE_URL_REFUSED });
       next(false);
     },

@@ -15,3 +15,10 @@ export function isLoopbackUrl(url: string): boolean {
   }
   return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && isLoopbackHost(parsed.hostname);
 }
+
+/** True for the address of a peer on this machine, as Node reports it (`::ffff:`-mapped IPv4 included). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (typeof address !== 'string') return false;
+  const ipv4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return ipv4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ipv4);
+}

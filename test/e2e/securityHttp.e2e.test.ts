@@ -4,6 +4,7 @@
  * a stack trace.
  */
 import http from 'node:http';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { ChannelRecorder, EmulatorConversation } from '../support/emulator';
@@ -236,6 +237,36 @@ describe('without a MicrosoftAppId, replies go only to a channel on this machine
     expect(refusals[refusals.length - 1]?.host).toBe(host);
     expect(bot.logs.join('\n')).not.toContain('token=abc');
   });
+
+  // A caller on another machine, as this machine's own non-loopback address stands in for one.
+  const otherAddress = Object.values(os.networkInterfaces())
+    .flat()
+    .find((entry) => entry !== undefined && !entry.internal && entry.family === 'IPv4')?.address;
+  (otherAddress ? test : test.skip)(
+    'a caller off this machine is refused even naming a loopback channel, so it can neither act as a user nor read the replies',
+    async () => {
+      const exposed = await startBot({}, '0.0.0.0');
+      try {
+        const port = new URL(exposed.url).port;
+        const callsBefore = channel.calls.length;
+        const body = JSON.stringify(activity(channel, { text: 'status', deliveryMode: 'expectReplies', from: { id: 'someone-else' } }));
+
+        const response = await rawPost(`http://${otherAddress}:${port}/api/messages`, json, body);
+
+        expect(response.status).toBe(403);
+        expect(JSON.parse(response.body)).toEqual({ error: SERVICE_URL_REFUSED });
+        expect(channel.calls.length).toBe(callsBefore);
+        const refusal = exposed.logs.map((line) => JSON.parse(line) as { event?: string; fromThisMachine?: boolean }).find((line) => line.event === 'http.service_url_refused');
+        expect(refusal?.fromThisMachine).toBe(false);
+        // The same request from this machine is answered, replies in the HTTP answer as expectReplies asks.
+        const local = await rawPost(`http://127.0.0.1:${port}/api/messages`, json, body);
+        expect(local.status).toBe(200);
+        expect(local.body).toContain('Gorgias');
+      } finally {
+        await exposed.stop();
+      }
+    },
+  );
 
   test('the Emulator on this machine is answered as before', async () => {
     const chat = new EmulatorConversation(bot.url, channel);

@@ -19,13 +19,14 @@ export interface BotUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startBot(env: Record<string, string | undefined> = {}): Promise<BotUnderTest> {
+/** `host`: where to listen; loopback unless a test needs the bot reachable from another address. */
+export async function startBot(env: Record<string, string | undefined> = {}, host = '127.0.0.1'): Promise<BotUnderTest> {
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gorgias-bot-test-'));
   const config = loadConfig({ STORAGE: 'memory', LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const app = await buildApp(config, logger);
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => app.server.listen(0, host, () => resolve()));
   const port = (app.server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,4 +1,4 @@
-import { isLoopbackUrl } from '../../src/validation/loopback';
+import { isLoopbackAddress, isLoopbackUrl } from '../../src/validation/loopback';
 
 describe('isLoopbackUrl', () => {
   test.each(['http://localhost:51234', 'http://127.0.0.1:51234/', 'https://127.0.0.1/', 'http://127.1.2.3:9000/x', 'http://[::1]:8080/', 'http://LOCALHOST:1/'])('%s is on this machine', (url) => {
@@ -17,5 +17,15 @@ describe('isLoopbackUrl', () => {
     '',
   ])('%j is not', (url) => {
     expect(isLoopbackUrl(url)).toBe(false);
+  });
+});
+
+describe('isLoopbackAddress (a peer, as Node reports it)', () => {
+  test.each(['127.0.0.1', '127.5.6.7', '::1', '::ffff:127.0.0.1'])('%s is this machine', (address) => {
+    expect(isLoopbackAddress(address)).toBe(true);
+  });
+
+  test.each(['192.0.2.2', '::ffff:192.0.2.2', 'fe80::1', '0.0.0.0', '', undefined])('%j is not', (address) => {
+    expect(isLoopbackAddress(address)).toBe(false);
   });
 });
