@@ -7,13 +7,16 @@ import { ActivityTypes, CardFactory, InputHints, MessageFactory, type Activity, 
 import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
 import { apiKeyCard, apiKeyFromSubmission } from '../src/cards/apiKeyCard';
 import { channelRendersAdaptiveCards } from '../src/channels';
+import { optionsForAsking } from './askingAgain';
 
 export class ApiKeyPrompt extends Prompt<string> {
   constructor(dialogId: string, validator?: PromptValidator<string>) {
     super(dialogId, validator);
   }
 
-  protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+  protected async onPrompt(context: TurnContext, state: object, given: PromptOptions, isRetry: boolean): Promise<void> {
+    // Asked again (help, status) with the bare question: see askingAgain.ts.
+    const options = optionsForAsking(state, given, isRetry);
     const prompt = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
     const text = typeof prompt === 'string' ? prompt : (prompt?.text ?? '');
     await context.sendActivity(apiKeyRequest(context.activity.channelId, text));

@@ -6,7 +6,6 @@
 import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import {
   ListStyle,
-  TextPrompt,
   WaterfallDialog,
   type DialogTurnResult,
   type PromptValidator,
@@ -26,6 +25,7 @@ import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
 import { InterruptibleDialog, type Interruption } from './interruptibleDialog';
 import { textValidator } from './textValidator';
 import { ShortChoicePrompt } from './shortChoicePrompt';
+import { QuestionPrompt, type QuestionOptions } from './askingAgain';
 
 export const CONNECT_DIALOG = 'connectGorgias';
 const WATERFALL = 'connectGorgias.steps';
@@ -68,8 +68,8 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
   constructor(private readonly deps: ConnectDependencies) {
     super(CONNECT_DIALOG);
     this.now = deps.now ?? (() => new Date());
-    this.addDialog(new TextPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
-      .addDialog(new TextPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
+    this.addDialog(new QuestionPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
+      .addDialog(new QuestionPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
       .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, apiKeyValidator(deps.logger)))
       .addDialog(new ShortChoicePrompt(RETRY_PROMPT))
       .addDialog(
@@ -119,21 +119,21 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
       options.failures = 0;
     }
     if (options.subdomain) return step.next(options.subdomain);
-    return step.prompt(SUBDOMAIN_PROMPT, { prompt: withNotice(takeNotice(options), `${say.ASK_SUBDOMAIN}\n\n${say.INTERRUPTIONS_HINT}`) });
+    return step.prompt(SUBDOMAIN_PROMPT, question(takeNotice(options), `${say.ASK_SUBDOMAIN}\n\n${say.INTERRUPTIONS_HINT}`));
   }
 
   private async askEmail(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
     const options = step.options;
     options.subdomain = step.result as string;
     if (options.email) return step.next(options.email);
-    return step.prompt(EMAIL_PROMPT, { prompt: withNotice(takeNotice(options), say.ASK_EMAIL) });
+    return step.prompt(EMAIL_PROMPT, question(takeNotice(options), say.ASK_EMAIL));
   }
 
   private async askApiKey(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
     const options = step.options;
     options.email = step.result as string;
     if (options.sealedKey) return step.next();
-    return step.prompt(API_KEY_PROMPT, { prompt: withNotice(takeNotice(options), say.ASK_API_KEY) });
+    return step.prompt(API_KEY_PROMPT, question(takeNotice(options), say.ASK_API_KEY));
   }
 
   private async verify(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
@@ -209,12 +209,14 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
         options.failures = failures;
         keepKey();
         const explanation = failure.kind === 'rate_limited' ? say.rateLimited(failure.retryAfterSeconds) : explainTransient(failure);
-        return step.prompt(RETRY_PROMPT, {
+        const retry: QuestionOptions = {
           prompt: joinLines([...notes, explanation, say.RETRY_OR_CANCEL]),
+          question: joinLines([explanation, say.RETRY_OR_CANCEL]),
           retryPrompt: `${say.HELP_RETRY}`,
           choices: [say.TRY_AGAIN, say.CANCEL],
           style: ListStyle.suggestedAction,
-        });
+        };
+        return step.prompt(RETRY_PROMPT, retry);
       }
     }
   }
@@ -244,8 +246,9 @@ function takeNotice(options: ConnectOptions): string | undefined {
   return notice;
 }
 
-function withNotice(notice: string | undefined, question: string): string {
-  return notice ? `${notice}\n\n${question}` : question;
+/** The question with the notice before it in one message; asked again later (help, status) without it. */
+function question(notice: string | undefined, bare: string): QuestionOptions {
+  return { prompt: notice ? `${notice}\n\n${bare}` : bare, question: bare };
 }
 
 function joinLines(parts: string[]): string {

@@ -6,10 +6,16 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { ChoicePrompt, type FoundChoice, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
+import { optionsForAsking } from './askingAgain';
 
 const MAX_CHOICE_TEXT_LENGTH = 200;
 
 export class ShortChoicePrompt extends ChoicePrompt {
+  /** Asked again (help, status) with the bare question: see askingAgain.ts. */
+  protected override onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+    return super.onPrompt(context, state, optionsForAsking(state, options, isRetry), isRetry);
+  }
+
   protected override async onRecognize(
     context: TurnContext,
     // The prompt's own state, passed through untouched.

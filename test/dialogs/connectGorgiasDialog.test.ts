@@ -536,6 +536,39 @@ describe('the API key prompt', () => {
     expect(shownAll(replies)).not.toMatch(/delete/);
   });
 
+  test.each(['help', 'status'])('%s after a wrong key asks the question again without repeating the notices that came with it', async (word) => {
+    const harness = chat({ channelId: 'slack' });
+    await answer(harness, 'acme', EMAIL);
+    const afterWrongKey = shownAll(await harness.say({ id: 'wrong-key-message', text: WRONG_KEY }));
+    expect(afterWrongKey).toContain(say.keyMessageDeleted());
+    expect(harness.deletedActivityIds).toEqual(['wrong-key-message']);
+
+    const again = shownAll(await harness.say(word));
+
+    expect(again).toContain(ASKS_EMAIL);
+    // Nothing was deleted this time, so the bot must not say so again.
+    expect(again).not.toContain(say.keyMessageDeleted());
+    expect(again).not.toMatch(/didn't accept/);
+    expect(harness.deletedActivityIds).toEqual(['wrong-key-message']);
+    // The answers so far are kept: the next answer is the email.
+    expect(shownAll(await harness.say(EMAIL))).toContain(ASKS_KEY);
+  });
+
+  test('help at the retry question asks again with the explanation but not the deletion notice', async () => {
+    const harness = chat({ channelId: 'slack' });
+    await answer(harness, 'acme', EMAIL);
+    fake.setBehaviourOnce('acme', { status: 503, body: '{}' });
+    const failed = shownAll(await harness.say({ id: 'key-message', text: KEY }));
+    expect(failed).toContain(say.keyMessageDeleted());
+    expect(failed).toContain(say.RETRY_OR_CANCEL);
+
+    const again = shownAll(await harness.say('help'));
+
+    expect(again).toContain(say.RETRY_OR_CANCEL);
+    expect(again).not.toContain(say.keyMessageDeleted());
+    expectConnectedReply(await harness.say(say.TRY_AGAIN));
+  });
+
   test('on Slack a wrong typed key is deleted too, before asking again', async () => {
     const harness = chat({ channelId: 'slack' });
     await answer(harness, 'acme', EMAIL);
