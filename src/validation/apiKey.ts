@@ -44,8 +44,10 @@ const KEY_LIKE = /[\x21-\x7e]{16}/;
 
 /**
  * True when a message the key question refused may still hold a key: a key pasted with a space or a
- * line break in it, or with words around it. The user should know it is visible in the chat. An email
- * or a link does not count: those are what users paste by mistake, and they are not secret.
+ * line break in it, or with words around it. The user should know it is visible in the chat. A run of
+ * 16 key characters counts only with both letters and digits in it (keys are random; long words, host
+ * names and folder paths have no digits); an email or a link does not count either: those are what
+ * users paste by mistake, and they are not secret.
  */
 export function mayHoldAKey(input: string): boolean {
   if (typeof input !== 'string') return false;
@@ -53,5 +55,5 @@ export function mayHoldAKey(input: string): boolean {
   if (input.length > MAX_KEY_LENGTH * 4) return true;
   return input
     .split(/[\s\u200b-\u200d\u2060\ufeff]+/u)
-    .some((token) => KEY_LIKE.test(token) && !token.includes('@') && !token.includes('://'));
+    .some((token) => KEY_LIKE.test(token) && /\d/.test(token) && /[A-Za-z]/.test(token) && !token.includes('@') && !token.includes('://'));
 }

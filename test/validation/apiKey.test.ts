@@ -79,6 +79,10 @@ describe('mayHoldAKey, for an answer the key question refused', () => {
     ['a question', 'where do I find it?'],
     ['a link', 'https://acme.gorgias.com/app/settings/api'],
     ['an email', 'agent-with-a-long-name@acme.com'],
+    ['a long word', 'internationalization'],
+    ['a host name', 'acme.gorgias.com'],
+    ['a host and path', 'acme.gorgias.com/app/settings'],
+    ['a folder path', 'C:\\Users\\jane\\Downloads'],
     ['nothing', ''],
   ])('%s: no', (_case, input) => {
     expect(mayHoldAKey(input)).toBe(false);
