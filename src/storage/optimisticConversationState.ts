@@ -49,7 +49,7 @@ export class OptimisticConversationState extends ConversationState {
     const record = this.recordOf(context);
     if (!record) {
       // As BotState does: forced with nothing loaded writes an empty state.
-      if (force) await this.writeRecord(context, { state: {}, eTag: undefined, stored: '' });
+      if (force) await this.writeRecord(context, { state: {}, eTag: undefined, stored: '' }, true);
       return;
     }
     await this.writeRecord(context, record, force);
@@ -73,7 +73,7 @@ export class OptimisticConversationState extends ConversationState {
     return context.turnState.get(this.turnKey) as TurnRecord | undefined;
   }
 
-  private async writeRecord(context: TurnContext, record: TurnRecord, force = true): Promise<void> {
+  private async writeRecord(context: TurnContext, record: TurnRecord, force: boolean): Promise<void> {
     const stored = storedForm(record.state);
     if (!force && stored === record.stored) return;
     const key = await this.storageKey(context);
