@@ -77,6 +77,18 @@ export function apiPath(...segments: (string | number)[]): string {
   return ['', 'api', ...encoded].join('/');
 }
 
+/**
+ * Templates already found valid: checking one parses it as a URL twice, and every request of a process
+ * uses the same one or two (from its settings). Bounded, in case a caller passes many.
+ */
+const VALID_TEMPLATES = new Set<string>();
+const MAX_REMEMBERED_TEMPLATES = 16;
+
+function rememberValidTemplate(template: string): void {
+  if (VALID_TEMPLATES.size >= MAX_REMEMBERED_TEMPLATES) VALID_TEMPLATES.clear();
+  VALID_TEMPLATES.add(template);
+}
+
 export function buildGorgiasUrl(
   template: string,
   subdomain: string,
@@ -86,9 +98,12 @@ export function buildGorgiasUrl(
   if (!isValidSubdomain(subdomain)) {
     throw new Error('Refusing to build a Gorgias URL for an invalid subdomain.');
   }
-  const templateError = validateUrlTemplate(template);
-  if (templateError !== undefined) {
-    throw new Error(templateError);
+  if (!VALID_TEMPLATES.has(template)) {
+    const templateError = validateUrlTemplate(template);
+    if (templateError !== undefined) {
+      throw new Error(templateError);
+    }
+    rememberValidTemplate(template);
   }
   if (!/^(?:\/[^/?#\\]+)+\/?$/.test(path)) {
     throw new Error('A Gorgias path must be absolute, without empty segments, query or fragment.');

@@ -111,6 +111,15 @@ describe('buildGorgiasUrl', () => {
     expect(() => buildGorgiasUrl('http://{subdomain}.gorgias.com', 'acme', '/api/account')).toThrow(/https/);
   });
 
+  test('refuses an invalid template every time, also after valid ones were used', () => {
+    const invalid = 'http://{subdomain}.gorgias.com';
+    for (let round = 0; round < 3; round += 1) {
+      for (let n = 0; n < 20; n += 1) buildGorgiasUrl(`https://{subdomain}.example${n}.com`, 'acme', '/api/account');
+      expect(() => buildGorgiasUrl(invalid, 'acme', '/api/account')).toThrow(/https/);
+    }
+    expect(buildGorgiasUrl(PRODUCTION, 'acme', '/api/account')).toBe('https://acme.gorgias.com/api/account');
+  });
+
   test('refuses a non-finite number in the query', () => {
     expect(() => buildGorgiasUrl(PRODUCTION, 'acme', '/api/tickets', { limit: Number.NaN })).toThrow(/finite/);
   });
