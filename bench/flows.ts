@@ -79,7 +79,7 @@ export function productFlow(tenant: Tenant, ledger: GorgiasLedger, tally: Gorgia
       name: 'key',
       send: (chat) => chat.say(tenant.apiKey),
       check: (result) => {
-        const problem = expectMessage(result, connectSays.connected(tenant.subdomain, tenant.email), `connected to ${tenant.subdomain}`);
+        const problem = expectMessage(result, connectSays.connected(tenant.subdomain, tenant.subdomain, tenant.email), `connected to ${tenant.subdomain}`);
         if (problem) return problem;
         if (result.activities.some((sent) => JSON.stringify(sent).includes(tenant.apiKey))) return 'a reply contains the API key';
         callsWhenConnected = ledger.calls(tenant.subdomain);

@@ -162,7 +162,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       log(`  minute ${minute}: ${done} scenarios, ${problems.count} unexpected, bot RSS ${rss[rss.length - 1]?.rssMb} MB`);
     }, 60_000);
 
-    const connectedAs = (who: Tenant): [string, string] => [connectSays.connected(who.subdomain, who.email), `connected to ${who.subdomain}`];
+    const connectedAs = (who: Tenant): [string, string] => [connectSays.connected(who.subdomain, who.subdomain, who.email), `connected to ${who.subdomain}`];
     const asked = (text: string, what: string): [string, string] => [text, what];
 
     /** The questions up to the key, shared by most scenarios. */

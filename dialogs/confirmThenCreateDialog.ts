@@ -9,14 +9,16 @@
  * state, so renaming one would strand conversations that are halfway through.
  */
 import type { TurnContext } from 'botbuilder';
-import { ConfirmPrompt, ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { GorgiasFailure } from '../src/gorgias/types';
 import type { FailureTopic } from '../src/messages/tickets';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { Parsed } from '../src/validation/result';
 import { isTransient, profileForAction, reportFailure, TRY_AGAIN, type ActionServices } from './actionSupport';
-import { InterruptibleDialog } from './interruptibleDialog';
-import { ShortChoicePrompt } from './shortChoicePrompt';
+import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
+import { ExactChoicePrompt } from './exactChoicePrompt';
+import { ANSWER_YES_OR_NO } from '../src/messages/bot';
+import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { textValidator } from './textValidator';
 
 /** The options every such dialog carries besides the answers to its questions. */
@@ -77,8 +79,8 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     this.confirmPromptId = `${dialogId}.confirm`;
     this.retryPromptId = `${dialogId}.retry`;
     for (const question of questions) this.addDialog(new TextPrompt(question.promptId, textValidator(question.parse, question.ask)));
-    this.addDialog(new ConfirmPrompt(this.confirmPromptId))
-      .addDialog(new ShortChoicePrompt(this.retryPromptId))
+    this.addDialog(new ExactConfirmPrompt(this.confirmPromptId))
+      .addDialog(new ExactChoicePrompt(this.retryPromptId))
       .addDialog(
         new WaterfallDialog<O>(this.waterfallId, [
           ...questions.map((question, index) => this.questionStep(question, questions[index - 1])),
@@ -103,6 +105,12 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     const question = this.questions.find((candidate) => candidate.promptId === activeDialogId);
     if (question) return question.help;
     return activeDialogId === this.confirmPromptId ? this.texts.confirmHelp : this.texts.retryHelp;
+  }
+
+  /** Every question here takes free text, where "Help!" may be a subject and "Stop" a customer's message. */
+  protected override interruptionAt(text: unknown, activeDialogId: string | undefined): Interruption | undefined {
+    const atQuestion = this.questions.some((question) => question.promptId === activeDialogId);
+    return atQuestion ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
   }
 
   protected startOverOptions(notice: string): O {
@@ -138,7 +146,7 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     if (step.options.confirmed) return step.next(true);
     const question = await this.confirmation(step.context, step.options);
     // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
-    return step.prompt(this.confirmPromptId, { prompt: question });
+    return step.prompt(this.confirmPromptId, { prompt: question, retryPrompt: `${ANSWER_YES_OR_NO} ${question}` });
   }
 
   private async createStep(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {

@@ -16,7 +16,7 @@ import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult 
 import * as say from '../src/messages/connect';
 import { parseSubdomain } from '../src/validation/subdomain';
 import { parseEmail } from '../src/validation/email';
-import { mayHoldAKey, parseApiKey } from '../src/validation/apiKey';
+import { holdsKeyLikeWord, mayHoldAKey, parseApiKey } from '../src/validation/apiKey';
 import type { SecretBox } from '../src/security/secretBox';
 import type { FailureLimiter, FailureScope } from '../src/security/failureLimiter';
 import type { ConnectedProfile } from '../src/profile/profile';
@@ -24,7 +24,7 @@ import { channelDeletesUserMessages } from '../src/channels';
 import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
 import { InterruptibleDialog, type Interruption } from './interruptibleDialog';
 import { textValidator } from './textValidator';
-import { ShortChoicePrompt } from './shortChoicePrompt';
+import { ExactChoicePrompt } from './exactChoicePrompt';
 import { QuestionPrompt, type QuestionOptions } from './askingAgain';
 
 export const CONNECT_DIALOG = 'connectGorgias';
@@ -33,14 +33,22 @@ const SUBDOMAIN_PROMPT = 'connectGorgias.subdomain';
 const EMAIL_PROMPT = 'connectGorgias.email';
 const API_KEY_PROMPT = 'connectGorgias.apiKey';
 const RETRY_PROMPT = 'connectGorgias.retry';
-const RESTART_WORDS = new Set(['connect', 'connect gorgias', 'reconnect']);
+const RESTART_WORDS = new Set(['connect', 'connect gorgias', 'reconnect', 'login', 'log in']);
+/** What else people answer "Do you want to try again?" with. */
+const RETRY_CHOICES = [
+  { value: say.TRY_AGAIN, synonyms: ['yes', 'y', 'yeah', 'yep', 'ok', 'okay', 'sure', 'retry', 'again', 'try'] },
+  { value: say.CANCEL, synonyms: ['no', 'n', 'nope', 'not now', 'later'] },
+];
 
 /** What the dialog carries between turns. The key, when known, is only ever held sealed. */
 export interface ConnectOptions {
   subdomain?: string;
   email?: string;
   sealedKey?: string;
-  /** Failed verifications in a row, across re-asks. */
+  /**
+   * Verifications Gorgias refused in a row (wrong key, email or subdomain), across re-asks. Gorgias
+   * being unavailable or busy is not the user's mistake and does not count.
+   */
   failures?: number;
   /** Said together with the next question, so the user gets one message rather than two. */
   notice?: string;
@@ -68,10 +76,10 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
   constructor(private readonly deps: ConnectDependencies) {
     super(CONNECT_DIALOG);
     this.now = deps.now ?? (() => new Date());
-    this.addDialog(new QuestionPrompt(SUBDOMAIN_PROMPT, textValidator(parseSubdomain, 'What is your Gorgias subdomain?')))
-      .addDialog(new QuestionPrompt(EMAIL_PROMPT, textValidator(parseEmail, 'What email do you log in to Gorgias with?')))
+    this.addDialog(new QuestionPrompt(SUBDOMAIN_PROMPT, earlyKeyValidator(textValidator(parseSubdomain, 'What is your Gorgias subdomain?'), deps.logger)))
+      .addDialog(new QuestionPrompt(EMAIL_PROMPT, earlyKeyValidator(textValidator(parseEmail, 'What email do you log in to Gorgias with?'), deps.logger)))
       .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, apiKeyValidator(deps.logger)))
-      .addDialog(new ShortChoicePrompt(RETRY_PROMPT))
+      .addDialog(new ExactChoicePrompt(RETRY_PROMPT))
       .addDialog(
         new WaterfallDialog<ConnectOptions>(WATERFALL, [
           this.askSubdomain.bind(this),
@@ -184,15 +192,24 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
         source: 'user',
       });
       this.deps.logger.info({ event: 'connect.verified', subdomain, accountDomain: outcome.value.domain }, 'Gorgias account connected');
-      const reply = MessageFactory.suggestedActions(this.deps.nextSteps(context), joinLines([...notes, say.connected(outcome.value.domain, email)]));
+      const reply = MessageFactory.suggestedActions(this.deps.nextSteps(context), joinLines([...notes, say.connected(subdomain, outcome.value.domain, email)]));
       await context.sendActivity(reply);
       return step.endDialog({ connected: true } satisfies ConnectResult);
     }
 
     const failure = outcome.failure;
     this.deps.logger.info({ event: 'connect.failed', subdomain, failure: failure.kind }, 'Gorgias verification failed');
-    if (isCredentialFailure(failure)) await this.deps.limiter.recordFailure(scope);
-    const failures = (options.failures ?? 0) + 1;
+    if (isCredentialFailure(failure)) {
+      await this.deps.limiter.recordFailure(scope);
+      // That failure may have been the one that locks the user out: say so now, not after they paste a key again.
+      const after = await this.deps.limiter.check(scope);
+      if (!after.allowed) {
+        this.deps.logger.warn({ event: 'connect.locked_out', subdomain }, 'too many recent failures; stopped asking');
+        await context.sendActivity(joinLines([...notes, say.lockedOut(after.retryAt, this.now())]));
+        return step.endDialog({ connected: false } satisfies ConnectResult);
+      }
+    }
+    const failures = (options.failures ?? 0) + (isCredentialFailure(failure) ? 1 : 0);
     if (failures >= this.deps.maxVerifyFailures) {
       await context.sendActivity(joinLines([...notes, say.tooManyFailures(failures)]));
       return step.endDialog({ connected: false } satisfies ConnectResult);
@@ -213,7 +230,7 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
           prompt: joinLines([...notes, explanation, say.RETRY_OR_CANCEL]),
           question: joinLines([explanation, say.RETRY_OR_CANCEL]),
           retryPrompt: `${say.HELP_RETRY}`,
-          choices: [say.TRY_AGAIN, say.CANCEL],
+          choices: RETRY_CHOICES,
           style: ListStyle.suggestedAction,
         };
         return step.prompt(RETRY_PROMPT, retry);
@@ -304,6 +321,24 @@ async function removeTypedKey(context: TurnContext, logger: Logger, certainty: '
     }
   }
   return certainty === 'key' ? say.pleaseDeleteKeyMessage() : say.pleaseDeletePossibleKeyMessage();
+}
+
+/**
+ * The subdomain and email questions' validators: the parser's verdict, and for an answer it refuses that
+ * holds something looking like a key (pasted too early), the same notice as at the key question: the
+ * key is visible in the chat.
+ */
+function earlyKeyValidator(validate: PromptValidator<string>, logger: Logger): PromptValidator<string> {
+  return async (prompt) => {
+    if (await validate(prompt)) return true;
+    const typed = prompt.context.activity.text;
+    if (typeof typed === 'string' && holdsKeyLikeWord(typed)) {
+      const notice = await removeTypedKey(prompt.context, logger, 'maybe a key');
+      const retry = prompt.options.retryPrompt;
+      if (typeof retry === 'string') prompt.options.retryPrompt = `${notice}\n\n${retry}`;
+    }
+    return false;
+  };
 }
 
 /**

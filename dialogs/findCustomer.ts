@@ -33,12 +33,14 @@ export async function showCustomer(
   retryCommand: string,
   lead?: string,
 ): Promise<void> {
+  // Said first: if the tickets cannot be listed, the user must still learn what the lead tells (e.g. that
+  // the customer exists, so no new one was created).
+  if (lead) await context.sendActivity(lead);
   const tickets = await services.gorgias.listCustomerTickets(profile, customer.id, CUSTOMER_TICKETS_SHOWN, busyNotice(context));
   if (!tickets.ok) {
     await reportFailure(services, context, profile, tickets.failure, { topic: { kind: 'customer', email: customer.email } }, retryCommand);
     return;
   }
   const links = linksFor(services, profile);
-  if (lead) await context.sendActivity(lead);
   await sendResult(context, customerCard(customer, tickets.value.tickets, links), customerText(customer, tickets.value.tickets, links));
 }

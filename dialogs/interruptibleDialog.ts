@@ -21,8 +21,20 @@ const INTERRUPTIONS: Record<string, Interruption> = {
 /** Only a message that is nothing but the word counts: "my key is ... cancel" is not a cancel. */
 export function interruptionIn(text: unknown): Interruption | undefined {
   if (typeof text !== 'string' || text.length > 20) return undefined;
-  const normalized = text.trim().toLowerCase().replace(/[.!]+$/, '').replace(/\s+/g, ' ');
-  return INTERRUPTIONS[normalized];
+  const normalized = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  // "?" alone asks for help; after a word ("help?", "cancel!") the punctuation is just tone.
+  return INTERRUPTIONS[normalized] ?? INTERRUPTIONS[normalized.replace(/[.!?]+$/, '').trim()];
+}
+
+/**
+ * At a question whose answer is free text (a ticket's subject or message, a name), "Help!" or "Stop" can
+ * be the answer itself: there only the words themselves, exactly, interrupt.
+ */
+const FREE_TEXT_INTERRUPTIONS: Record<string, Interruption> = { cancel: 'cancel', help: 'help', '?': 'help', 'start over': 'start over' };
+
+export function freeTextInterruptionIn(text: unknown): Interruption | undefined {
+  if (typeof text !== 'string' || text.length > 20) return undefined;
+  return FREE_TEXT_INTERRUPTIONS[text.trim().toLowerCase().replace(/\s+/g, ' ')];
 }
 
 export abstract class InterruptibleDialog<O extends object> extends ComponentDialog<O> {
@@ -40,6 +52,14 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     return interruptionIn(text);
   }
 
+  /**
+   * The interruption a message asks for while the inner dialog `activeDialogId` waits. A dialog whose
+   * questions take free text narrows it there (see freeTextInterruptionIn).
+   */
+  protected interruptionAt(text: unknown, _activeDialogId: string | undefined): Interruption | undefined {
+    return this.interruptionFor(text);
+  }
+
   /** What to say when the user cancels. */
   protected cancelMessage(): string {
     return CANCELLED;
@@ -47,7 +67,9 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
 
   override async continueDialog(outerDc: DialogContext): Promise<DialogTurnResult> {
     const activity = outerDc.context.activity;
-    const interruption = activity.type === ActivityTypes.Message ? this.interruptionFor(activity.text) : undefined;
+    let interruption = activity.type === ActivityTypes.Message ? this.interruptionFor(activity.text) : undefined;
+    // Which question waits is looked up only for a message that may interrupt: it costs a DialogContext.
+    if (interruption !== undefined) interruption = this.interruptionAt(activity.text, this.createChildContext(outerDc)?.activeDialog?.id);
     if (interruption === 'cancel') {
       await outerDc.context.sendActivity(this.cancelMessage());
       return outerDc.cancelAllDialogs();
@@ -60,7 +82,8 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
   }
 
   protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    const interruption = innerDc.context.activity.type === ActivityTypes.Message ? this.interruptionFor(innerDc.context.activity.text) : undefined;
+    const activity = innerDc.context.activity;
+    const interruption = activity.type === ActivityTypes.Message ? this.interruptionAt(activity.text, innerDc.activeDialog?.id) : undefined;
     if (interruption === 'help' || interruption === 'start over') {
       await innerDc.context.sendActivity(interruption === 'help' ? this.helpFor(innerDc.activeDialog?.id) : STARTING_OVER);
       await innerDc.repromptDialog();

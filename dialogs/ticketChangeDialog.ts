@@ -2,9 +2,11 @@
  * "Close ticket <id>", "Reopen ticket <id>" and "Delete ticket <id>": looks the ticket up, asks for a
  * confirmation that names it by its subject, and only then changes or deletes it.
  */
-import { ConfirmPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { confirmDelete, confirmStatusChange, statusChanged, ticketDeleted, ticketName } from '../src/messages/tickets';
 import { busyNotice, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { ANSWER_YES_OR_NO } from '../src/messages/bot';
+import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { InterruptibleDialog } from './interruptibleDialog';
 
 export const TICKET_CHANGE_DIALOG = 'ticketChange';
@@ -23,7 +25,7 @@ export interface TicketChangeOptions {
 export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions> {
   constructor(private readonly services: ActionServices) {
     super(TICKET_CHANGE_DIALOG);
-    this.addDialog(new ConfirmPrompt(CONFIRM_PROMPT)).addDialog(
+    this.addDialog(new ExactConfirmPrompt(CONFIRM_PROMPT)).addDialog(
       new WaterfallDialog<TicketChangeOptions>(WATERFALL, [this.lookUpAndConfirm.bind(this), this.apply.bind(this)]),
     );
     this.initialDialogId = WATERFALL;
@@ -59,7 +61,7 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
     }
     const question = change === 'delete' ? confirmDelete(named) : confirmStatusChange(named, statusAfter(change));
     // ConfirmPrompt picks Yes/No buttons or an inline list to suit the channel (it ignores a style option).
-    return step.prompt(CONFIRM_PROMPT, { prompt: question });
+    return step.prompt(CONFIRM_PROMPT, { prompt: question, retryPrompt: `${ANSWER_YES_OR_NO} ${question}` });
   }
 
   private async apply(step: WaterfallStepContext<TicketChangeOptions>): Promise<DialogTurnResult> {

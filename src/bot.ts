@@ -49,7 +49,9 @@ const COMMANDS: Record<string, Command> = {
 
 export function commandIn(text: string | undefined): Command | undefined {
   if (typeof text !== 'string' || text.length > 40) return undefined;
-  return COMMANDS[text.trim().toLowerCase().replace(/^\//, '').replace(/[.!]+$/, '').replace(/\s+/g, ' ')];
+  const normalized = text.trim().toLowerCase().replace(/^\//, '').replace(/\s+/g, ' ');
+  // "?" alone asks for help; after a word ("status?", "help!") the punctuation is just tone.
+  return COMMANDS[normalized] ?? COMMANDS[normalized.replace(/[.!?]+$/, '').trim()];
 }
 
 export class GorgiasBot extends ActivityHandler {
@@ -264,9 +266,15 @@ export class GorgiasBot extends ActivityHandler {
   }
 
   private async welcome(context: TurnContext) {
-    const host = this.deps.credentials.fixedHost;
-    const text = host ? say.welcomeOperatorMode(host) : say.WELCOME_USER_MODE;
-    return MessageFactory.suggestedActions(await this.menu(context), text);
+    if (!this.deps.credentials.managedByOperator) return MessageFactory.suggestedActions(await this.menu(context), say.WELCOME_USER_MODE);
+    // The welcome must not promise a connection that `status`, asked next, would deny.
+    const credentials = await this.deps.credentials.forTurn(context);
+    const host = this.deps.credentials.fixedHost ?? '';
+    let text = say.welcomeOperatorMode(host);
+    if (credentials.state === 'operator_unavailable') {
+      text = credentials.failure.kind === 'unauthorized' ? say.welcomeOperatorKeyRejected(host) : say.welcomeOperatorUnavailable(host, failureForUsers(credentials));
+    }
+    return MessageFactory.suggestedActions(this.menuFor(credentials), text);
   }
 
   private helpText(): string {

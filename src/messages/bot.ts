@@ -15,6 +15,16 @@ export function welcomeOperatorMode(host: string): string {
   return `Hi! I'm the Gorgias bot, connected to **${host}**. I can help you with Gorgias tickets and customers right from this chat.`;
 }
 
+/** Pre-authorized mode, and Gorgias refuses the operator's key: only the operator can fix it. */
+export function welcomeOperatorKeyRejected(host: string): string {
+  return `Hi! I'm the Gorgias bot for **${host}**, but Gorgias no longer accepts the API key the bot's operator set up: please tell them.`;
+}
+
+/** Pre-authorized mode while Gorgias cannot be reached to confirm the operator's connection. */
+export function welcomeOperatorUnavailable(host: string, reason: string): string {
+  return `Hi! I'm the Gorgias bot for **${host}**, but I can't reach that account right now (${reason}); please try again in a moment.`;
+}
+
 export const HELP_USER_MODE =
   'Here is what I understand:\n\n' +
   '- **connect**: connect your Gorgias account (I ask for your subdomain, email and API key)\n' +
@@ -96,3 +106,6 @@ export const RESEND_PLEASE =
   "Sorry, I was handling another message of yours at the same moment and couldn't save this one. Please send it again.";
 
 export const TURN_ERROR = 'Sorry, something went wrong on my side. Please send your message again.';
+
+/** Said before a yes/no question asked again, after an answer that was neither. */
+export const ANSWER_YES_OR_NO = 'Please answer **yes** or **no**.';

@@ -34,8 +34,9 @@ export const STARTING_OVER = "Let's start over.";
 
 export const NOT_TEXT = 'I can only read typed text here.';
 
-export function connected(accountDomain: string, email: string): string {
-  return `You're connected to the Gorgias account **${accountDomain}** (${accountDomain}.gorgias.com) as **${email}**.`;
+/** `subdomain` is where the user connected (and where every call goes); Gorgias names the account `accountDomain`. */
+export function connected(subdomain: string, accountDomain: string, email: string): string {
+  return `You're connected to the Gorgias account **${accountDomain}** (${subdomain}.gorgias.com) as **${email}**.`;
 }
 
 export function subdomainIsFine(subdomain: string): string {

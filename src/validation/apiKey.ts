@@ -27,7 +27,7 @@ const refuse = (reason: string): Parsed<string> => ({ ok: false, reason });
 export function parseApiKey(input: string): Parsed<string> {
   // Runtime guard: the value comes from chat activity payloads, which are not type-checked.
   if (typeof input !== 'string') return refuse(REASONS.empty);
-  const key = input.trim();
+  const key = withoutSurroundingQuotes(input.trim());
   if (key === '') return refuse(REASONS.empty);
   // Checked before the character scan so an enormous paste is not walked character by character.
   if (key.length > MAX_KEY_LENGTH) return refuse(REASONS.tooLong);
@@ -37,6 +37,56 @@ export function parseApiKey(input: string): Parsed<string> {
   // cannot be a key, and refusing it here spares a Gorgias call and a counted failed attempt.
   if (!/^[\x21-\x7e]+$/.test(key)) return refuse(REASONS.notAscii);
   return { ok: true, value: key };
+}
+
+/** Quotes a key gets pasted in (from a note, a chat, Markdown): never part of a key when they enclose all of it. */
+const QUOTE_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['"', '"'],
+  ["'", "'"],
+  ['`', '`'],
+  ['\u201c', '\u201d'],
+  ['\u2018', '\u2019'],
+  ['\u201e', '\u201c'],
+  ['\u00ab', '\u00bb'],
+];
+
+/** The text without the quotes around it: a matching pair at both ends, taken off up to three times (```key```). */
+function withoutSurroundingQuotes(text: string): string {
+  let result = text;
+  for (let round = 0; round < 3; round += 1) {
+    const pair = QUOTE_PAIRS.find(([open, close]) => result.length > open.length + close.length && result.startsWith(open) && result.endsWith(close));
+    if (pair === undefined) break;
+    result = result.slice(pair[0].length, result.length - pair[1].length).trim();
+  }
+  return result;
+}
+
+/** Letters next to digits: a random key switches between the two all along, names and words rarely do. */
+const LETTER_DIGIT_SWITCH = /[A-Za-z](?=\d)|\d(?=[A-Za-z])/g;
+const MIN_KEY_LIKE_LENGTH = 20;
+const MIN_KEY_LIKE_SWITCHES = 4;
+
+/**
+ * True for a single word that is far more likely a random credential than a subdomain, a name or an
+ * email's first part: at least 20 characters, with letters and digits alternating at least four times
+ * (`3f9a0c41d2b7...` does; `mystore2021officialsupport` does not).
+ */
+export function looksLikeAKey(word: string): boolean {
+  if (typeof word !== 'string' || word.length < MIN_KEY_LIKE_LENGTH) return false;
+  return (word.match(LETTER_DIGIT_SWITCH)?.length ?? 0) >= MIN_KEY_LIKE_SWITCHES;
+}
+
+/**
+ * True when an answer to another question (the subdomain, the email) holds a word that looks like a
+ * key: pasted too early, it is now visible in the chat. A link's host is judged by its first label
+ * (`https://<key>.gorgias.com`); a word with an @ is an email, not a key.
+ */
+export function holdsKeyLikeWord(input: string): boolean {
+  if (typeof input !== 'string') return false;
+  if (input.length > MAX_KEY_LENGTH * 4) return true;
+  return input
+    .split(/[\s\u200b-\u200d\u2060\ufeff]+/u)
+    .some((word) => !word.includes('@') && looksLikeAKey(word.replace(/^[a-z]+:\/\//i, '').split(/[./:]/)[0] ?? ''));
 }
 
 /** A run of key characters long enough to be more likely a credential than a word. */

@@ -1,3 +1,4 @@
+import { looksLikeAKey } from './apiKey';
 import { classifyHiddenCharacter, type Parsed } from './result';
 
 /**
@@ -46,6 +47,7 @@ const REASONS = {
   subdomainTooLong: `That is longer than any Gorgias subdomain can be (at most ${MAX_SUBDOMAIN_LENGTH} characters); please check it, ${EXAMPLE}.`,
   punycode: `Gorgias subdomains are plain letters, digits and hyphens, so one starting with xn-- (an encoded international name) can't be yours; please check it, ${EXAMPLE}.`,
   edgeHyphen: `A Gorgias subdomain can't start or end with a hyphen; please check it, ${EXAMPLE}.`,
+  looksLikeKey: `That looks like an API key, not a subdomain; I'll ask for the key last. Please type your Gorgias subdomain, ${EXAMPLE}.`,
 } as const;
 
 const refuse = (reason: string): Parsed<string> => ({ ok: false, reason });
@@ -182,5 +184,7 @@ function checkSubdomainLabel(label: string): Parsed<string> {
   if (!/^[a-z0-9-]+$/.test(label)) return refuse(REASONS.invalidCharacter);
   if (label.startsWith('xn--')) return refuse(REASONS.punycode);
   if (label.startsWith('-') || label.endsWith('-')) return refuse(REASONS.edgeHyphen);
+  // Accepted, a key pasted here would be shown back, logged and looked up as <key>.gorgias.com.
+  if (looksLikeAKey(label)) return refuse(REASONS.looksLikeKey);
   return { ok: true, value: label };
 }

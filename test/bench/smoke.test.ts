@@ -85,17 +85,17 @@ describe('npm run bench and npm run soak', () => {
     expect(subdomain.check(reply(ASK_EMAIL, 500))).toMatch(/HTTP 500/);
     expect(subdomain.check({ status: 200, activities: [], messages: [], ms: 1 })).toMatch(/no message/);
 
-    const connectedReply = reply(connected('acme', 'agent@acme.com'));
+    const connectedReply = reply(connected('acme', 'acme', 'agent@acme.com'));
     expect(key.check(connectedReply)).toMatch(/0 Gorgias calls/);
     gorgiasCall();
     gorgiasCall();
     expect(key.check(connectedReply)).toMatch(/2 Gorgias calls/);
-    expect(key.check(reply(`${connected('acme', 'agent@acme.com')} key-0123456789abcdef`))).toMatch(/contains the API key/);
+    expect(key.check(reply(`${connected('acme', 'acme', 'agent@acme.com')} key-0123456789abcdef`))).toMatch(/contains the API key/);
 
     fake.requests.splice(0);
     const fresh = productFlow({ ...tenant, subdomain: 'other' }, ledger, tally);
     fake.requests.push({ method: 'GET', path: '/other/api/account', apiPath: '/api/account', query: {}, headers: {}, subdomain: 'other', body: '', receivedAt: 0, rateLimited: false });
-    expect(fresh[4].check(reply(connected('other', 'agent@acme.com')))).toBeUndefined();
+    expect(fresh[4].check(reply(connected('other', 'other', 'agent@acme.com')))).toBeUndefined();
     fake.requests.push({ method: 'GET', path: '/other/api/account', apiPath: '/api/account', query: {}, headers: {}, subdomain: 'other', body: '', receivedAt: 0, rateLimited: false });
     expect(fresh[5].check(reply('- Subdomain: **other**\n- Email: **agent@acme.com**'))).toMatch(/status called Gorgias 1 time/);
     expect(status.check(reply("You haven't connected a Gorgias account yet."))).toMatch(/expected the status/);

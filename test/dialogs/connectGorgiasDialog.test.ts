@@ -21,7 +21,9 @@ const BASIC_TOKEN = `Basic ${Buffer.from(`${EMAIL}:${KEY}`).toString('base64')}`
 /** Every key any test in this file sends: none may appear in any reply or log line. */
 /** A key pasted with a space in it: refused, and still a secret on display. */
 const SPLIT_KEY = 'dialog-split-key-7c41 e09b2f58a6d3c1e7';
-const KEYS_USED = [KEY, WRONG_KEY, 'has space inside 123', SPLIT_KEY];
+/** A key as Gorgias shows it (40 hex characters): pasted too early, it must never be taken for a subdomain. */
+const HEX_KEY = '3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b';
+const KEYS_USED = [KEY, WRONG_KEY, 'has space inside 123', SPLIT_KEY, HEX_KEY];
 
 // Each question, as the bot words it; a reply "asks" a question when it contains these words.
 const ASKS_SUBDOMAIN = 'What is your Gorgias subdomain?';
@@ -268,15 +270,31 @@ describe('the failure limit', () => {
     expect(shownAll(await harness.say(EMAIL))).toContain(botSay.NOT_UNDERSTOOD);
   });
 
-  test('mixed failures count together: 404, then 500 and Try again, then 500 end it at 3', async () => {
-    fake.setBehaviourOnce('acme', jsonReply(500, {}));
-    fake.setBehaviourOnce('acme', jsonReply(500, {}));
+  test("Gorgias being down is not the user's mistake: 404, then three 500s with Try again, then success", async () => {
+    for (let n = 0; n < 3; n += 1) fake.setBehaviourOnce('acme', jsonReply(500, {}));
     const harness = chat();
     await answer(harness, 'acme-typo', EMAIL, KEY);
     let replies = await harness.say('acme');
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      expect(suggestedTitles(replies[replies.length - 1])).toEqual([say.TRY_AGAIN, say.CANCEL]);
+      expect(shownAll(replies)).not.toContain('times in a row');
+      replies = await harness.say(say.TRY_AGAIN);
+    }
     expect(suggestedTitles(replies[replies.length - 1])).toEqual([say.TRY_AGAIN, say.CANCEL]);
-    replies = await harness.say(say.TRY_AGAIN);
-    expect(shownAll(replies)).toContain("didn't work 3 times in a row");
+    expectConnectedReply(await harness.say(say.TRY_AGAIN));
+    await expectConnected(harness);
+  });
+
+  test('a wrong key, then a 503, then another wrong key: the two refusals count, the outage does not', async () => {
+    const harness = chat({ maxVerifyFailures: 2 });
+    await answer(harness, 'acme', EMAIL, WRONG_KEY);
+    await harness.say(EMAIL);
+    fake.setBehaviourOnce('acme', htmlPage(503, 'Service Unavailable'));
+    const offer = await harness.say(WRONG_KEY);
+    expect(suggestedTitles(offer[offer.length - 1])).toEqual([say.TRY_AGAIN, say.CANCEL]);
+    const text = shownAll(await harness.say(say.TRY_AGAIN));
+    expect(text).toContain("didn't work 2 times in a row");
+    expect(acmeRequests()).toHaveLength(3);
     await expectNothingStored(harness);
   });
 
@@ -290,15 +308,18 @@ describe('the failure limit', () => {
     await expectNothingStored(harness);
   });
 
-  test('the limiter refuses to verify once its threshold is reached, without calling Gorgias', async () => {
+  test("the failure that reaches the limiter's threshold ends the dialog at once: no key is asked for in vain", async () => {
     const harness = chat({ limiterMaxFailures: 1, maxVerifyFailures: 5 });
-    await answer(harness, 'acme', EMAIL, WRONG_KEY);
-    await harness.say(EMAIL);
-    const text = shownAll(await harness.say(KEY));
+    const text = shownAll(await answer(harness, 'acme', EMAIL, WRONG_KEY));
     expect(text).toMatch(/Too many failed attempts/);
     expect(text).toMatch(/wait \*\*15 minutes\*\*/);
+    expect(text).not.toContain(ASKS_EMAIL);
     expect(acmeRequests()).toHaveLength(1);
     await expectNothingStored(harness);
+    // The dialog is over: the email is not taken as an answer, and connect is refused without a question.
+    expect(shownAll(await harness.say(EMAIL))).not.toContain(ASKS_KEY);
+    expect(shownAll(await harness.say('connect'))).toMatch(/Too many failed attempts/);
+    expect(acmeRequests()).toHaveLength(1);
   });
 });
 
@@ -576,6 +597,95 @@ describe('the API key prompt', () => {
     expect(harness.deletedActivityIds).toEqual(['wrong-key-message']);
     expect(shownAll(replies)).toContain(say.keyMessageDeleted());
     expect(shownAll(replies)).toContain(ASKS_EMAIL);
+  });
+});
+
+describe('a key pasted at the wrong question', () => {
+  test.each([HEX_KEY, `https://${HEX_KEY}.gorgias.com`])(
+    'at the subdomain question (%j) it is refused, never looked up, and the user is told it is visible',
+    async (pasted) => {
+      const harness = chat({ channelId: 'emulator' });
+      const replies = await answer(harness, pasted);
+      expect(replies).toHaveLength(1);
+      expect(shown(replies[0])).toContain('looks like an API key, not a subdomain');
+      expect(shown(replies[0])).toContain(say.pleaseDeletePossibleKeyMessage());
+      expect(shown(replies[0])).toContain(ASKS_SUBDOMAIN);
+      expect(fake.requests).toHaveLength(0);
+      await harness.say('acme');
+      await harness.say(EMAIL);
+      expectConnectedReply(await harness.say({ value: { [API_KEY_INPUT_ID]: KEY } }));
+    },
+  );
+
+  test('at the subdomain question on Slack, the message is deleted', async () => {
+    const harness = chat({ channelId: 'slack' });
+    await harness.say('connect');
+    const replies = await harness.say({ id: 'early-key', text: HEX_KEY });
+    expect(harness.deletedActivityIds).toEqual(['early-key']);
+    expect(shownAll(replies)).toContain(say.possibleKeyMessageDeleted());
+  });
+
+  test('at the email question, the refusal says the key is visible, and the subdomain is kept', async () => {
+    const harness = chat({ channelId: 'emulator' });
+    const replies = await answer(harness, 'acme', HEX_KEY);
+    expect(shownAll(replies)).toContain(say.pleaseDeletePossibleKeyMessage());
+    expect(shownAll(replies)).toContain(ASKS_EMAIL);
+    expect(fake.requests).toHaveLength(0);
+    await harness.say(EMAIL);
+    expectConnectedReply(await harness.say({ value: { [API_KEY_INPUT_ID]: KEY } }));
+  });
+
+  test.each(['mystore2021officialsupport', 'acme-2024', 'shop4u'])('a subdomain with digits (%j) is not taken for a key', async (subdomain) => {
+    expect(parseSubdomain(subdomain)).toEqual({ ok: true, value: subdomain });
+    const harness = chat();
+    expect(shownAll(await answer(harness, subdomain))).toContain(ASKS_EMAIL);
+  });
+});
+
+describe('answers as people type them', () => {
+  test.each([`"${KEY}"`, `'${KEY}'`, `\`${KEY}\``, `\u201c${KEY}\u201d`, ` "${KEY}" `])('a key in quotes (%j) is sent without them', async (quoted) => {
+    const harness = chat();
+    expectConnectedReply(await answer(harness, 'acme', EMAIL, quoted));
+    expect(acmeRequests()[0].headers.authorization).toBe(BASIC_TOKEN);
+  });
+
+  test.each(['yes', 'Yes!', 'ok', 'retry', '1'])('%j at "Do you want to try again?" tries again', async (yes) => {
+    fake.setBehaviourOnce('acme', jsonReply(502, {}));
+    const harness = chat();
+    await answer(harness, 'acme', EMAIL, KEY);
+    expectConnectedReply(await harness.say(yes));
+  });
+
+  test.each(['no', 'nope', '2'])('%j at "Do you want to try again?" stops and stores nothing', async (no) => {
+    fake.setBehaviourOnce('acme', jsonReply(502, {}));
+    const harness = chat();
+    await answer(harness, 'acme', EMAIL, KEY);
+    expect(shownAll(await harness.say(no))).toContain(say.CANCELLED);
+    await expectNothingStored(harness);
+  });
+
+  test.each(['help?', 'Help!', 'HELP.'])('%j at a question gets its help, not a refusal', async (help) => {
+    const harness = chat();
+    await harness.say('connect');
+    const replies = await harness.say(help);
+    expect(shownAll(replies)).toContain(say.HELP_SUBDOMAIN);
+    expect(shownAll(replies)).not.toContain('leave out anything');
+  });
+
+  test.each(['login', 'Log in'])('%j mid-way starts over rather than being taken as a subdomain', async (login) => {
+    const harness = chat();
+    await answer(harness, 'acme');
+    const replies = await harness.say(login);
+    expect(shownAll(replies)).toContain(say.STARTING_OVER);
+    expect(shownAll(replies)).toContain(ASKS_SUBDOMAIN);
+  });
+
+  test('the success message names the address the user connected at, and the account by its Gorgias name', async () => {
+    fake.addAccount({ subdomain: 'globex', users: [{ email: EMAIL, apiKey: KEY }], account: { domain: 'globex-prod' } });
+    const harness = chat();
+    const done = shownAll(await answer(harness, 'globex', EMAIL, KEY));
+    expect(done).toContain('**globex-prod** (globex.gorgias.com)');
+    expect(done).not.toContain('globex-prod.gorgias.com');
   });
 });
 

@@ -410,6 +410,80 @@ describe('cancel at every step of new ticket creates nothing', () => {
   });
 });
 
+describe('a confirmation takes only a whole yes or no', () => {
+  const VAGUE = ["I'm not sure", 'not sure yet', 'hold on 1 sec', 'ok no wait', 'yes but no', 'maybe'];
+
+  test.each(VAGUE)('%j at "Delete ticket?" deletes nothing and asks again; yes then deletes', async (answer) => {
+    const harness = await connectedChat();
+    await harness.say('delete ticket 701');
+    const again = said(await harness.say(answer));
+    expect(again).toContain('Please answer yes or no. Delete ticket #701');
+    expect(actionRequests('DELETE')).toHaveLength(0);
+    expect(said(await harness.say('Yes!'))).toContain('Deleted ticket #701 "Duplicate order".');
+    expect(actionRequests('DELETE')).toHaveLength(1);
+  });
+
+  test.each(VAGUE)('%j at "Create this ticket?" creates nothing; no then drops it', async (answer) => {
+    const harness = await connectedChat();
+    for (const given of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(given);
+    expect(said(await harness.say(answer))).toContain('Please answer yes or no. Create this ticket?');
+    expect(actionRequests('POST')).toHaveLength(0);
+    expect(said(await harness.say('nope'))).toContain('OK, cancelled: no ticket was created.');
+    expect(actionRequests('POST')).toHaveLength(0);
+  });
+
+  test('the number of a listed choice is an answer: 2 is No', async () => {
+    const harness = await connectedChat({ channelId: 'test' });
+    await harness.say('delete ticket 701');
+    expect(said(await harness.say('2'))).toContain('OK, I left the ticket as it was.');
+    expect(actionRequests('DELETE')).toHaveLength(0);
+  });
+});
+
+describe('free-text answers that are also interruption words', () => {
+  test.each(['Help!', 'Stop', 'quit', 'Restart'])('%j is taken as a ticket subject, not as a command', async (subject) => {
+    const harness = await connectedChat();
+    for (const given of ['new ticket', 'jane@shop.com']) await harness.say(given);
+    expect(said(await harness.say(subject))).toContain("What is the customer's message?");
+    expect(said(await harness.say('STOP'))).toContain('Create this ticket?');
+    await harness.say('yes');
+    expect(bodyOf(actionRequests('POST')[0])).toMatchObject({ subject });
+  });
+
+  test('the words themselves still interrupt a free-text question: help, then cancel', async () => {
+    const harness = await connectedChat();
+    for (const given of ['new ticket', 'jane@shop.com']) await harness.say(given);
+    const help = said(await harness.say('help'));
+    expect(help).toContain('Type a short subject');
+    expect(said(await harness.say('cancel'))).toContain('OK, cancelled: no ticket was created.');
+    expect(actionRequests('POST')).toHaveLength(0);
+  });
+
+  test('at the yes/no question, stop still cancels', async () => {
+    const harness = await connectedChat();
+    for (const given of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(given);
+    expect(said(await harness.say('stop'))).toContain('OK, cancelled: no ticket was created.');
+    expect(actionRequests('POST')).toHaveLength(0);
+  });
+});
+
+describe('new customer when the email is taken and the tickets cannot be listed', () => {
+  test('the user is still told the customer exists and none was created', async () => {
+    const harness = await connectedChat();
+    for (const answer of ['new customer', 'Janet Other', 'jane@shop.com']) await harness.say(answer);
+    // The create answers 409, the lookup finds the existing customer, then the ticket list fails.
+    const existing = [...tenant.customers.values()].find((customer) => customer.email === 'jane@shop.com');
+    fake.setBehaviourOnce('acme', jsonReply(409, { error: { msg: 'A customer with this email already exists.' } }));
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [existing], meta: { next_cursor: null } }));
+    fake.setBehaviourOnce('acme', jsonReply(503, {}));
+    const text = said(await harness.say('yes'));
+    expect(actionRequests().map((request) => `${request.method} ${request.apiPath}`)).toEqual(['POST /api/customers', 'GET /api/customers', 'GET /api/tickets']);
+    expect(text).toContain("Gorgias already has a customer with the email jane@shop.com, so I didn't create another one.");
+    expect(text).toContain('503');
+    expect([...tenant.customers.values()].filter((customer) => customer.email === 'jane@shop.com')).toHaveLength(1);
+  });
+});
+
 describe('cancel at every step of new customer creates nothing', () => {
   test.each([0, 1, 2])('after %i answer(s)', async (answered) => {
     const harness = await connectedChat();

@@ -169,6 +169,40 @@ describe('when Gorgias cannot confirm the operator credentials at start', () => 
   });
 });
 
+describe('the welcome never promises a connection that status would deny', () => {
+  test('while Gorgias is down, the welcome and hi say the account cannot be reached; once it is back, that it is connected', async () => {
+    fake.addAccount({ subdomain: 'initech', users: [{ email: EMAIL, apiKey: API_KEY }] });
+    fake.setBehaviour('initech', jsonReply(503, {}));
+    const bot = await operatorBot({ GORGIAS_DOMAIN: 'initech' });
+    const chat = new EmulatorConversation(bot.url, channel);
+
+    const welcome = textOf(await chat.conversationUpdate());
+    expect(welcome).toContain("I can't reach that account right now");
+    expect(welcome).not.toContain('connected to');
+    const hi = textOf(await chat.say('hi'));
+    expect(hi).toContain("I can't reach that account right now");
+    expect(textOf(await chat.say('status'))).toContain("can't reach that Gorgias account right now");
+
+    fake.clearBehaviours();
+    expect(textOf(await chat.say('hi'))).toContain(say.welcomeOperatorMode('initech.gorgias.com'));
+    await stopBot(bot);
+  });
+
+  test('after Gorgias refused the operator key during an action, hi says so instead of claiming the connection', async () => {
+    const tenant = fake.addAccount({ subdomain: 'hooli', users: [{ email: EMAIL, apiKey: API_KEY }] });
+    const bot = await operatorBot({ GORGIAS_DOMAIN: 'hooli', GORGIAS_ACTIONS: 'new,recent' });
+    const chat = new EmulatorConversation(bot.url, channel);
+    expect(textOf(await chat.say('hi'))).toContain(say.welcomeOperatorMode('hooli.gorgias.com'));
+
+    tenant.users.splice(0, tenant.users.length, { email: EMAIL, apiKey: 'e2e-rotated-operator-key-Q1w2E3r4' });
+    expect(textOf(await chat.say('recent tickets'))).toContain("Gorgias no longer accepts the bot's API key.");
+    const hi = textOf(await chat.say('hi'));
+    expect(hi).toContain(say.welcomeOperatorKeyRejected('hooli.gorgias.com'));
+    expect(hi).not.toContain('connected to');
+    await stopBot(bot);
+  });
+});
+
 describe('switching a bot with saved conversations from user mode to preauthorized mode', () => {
   test('a connect dialog left waiting for the subdomain does not go on asking for credentials', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gorgias-bot-switch-'));

@@ -1,4 +1,4 @@
-import { mayHoldAKey, parseApiKey } from '../../src/validation/apiKey';
+import { holdsKeyLikeWord, looksLikeAKey, mayHoldAKey, parseApiKey } from '../../src/validation/apiKey';
 
 const TYPICAL_KEY = 'Zq9xV2mKp4Lw7Rt1Ys8Hb3Nc6Gd0Fj5A';
 
@@ -86,5 +86,48 @@ describe('mayHoldAKey, for an answer the key question refused', () => {
     ['nothing', ''],
   ])('%s: no', (_case, input) => {
     expect(mayHoldAKey(input)).toBe(false);
+  });
+});
+
+describe('parseApiKey drops the quotes a key was pasted in', () => {
+  const KEY = 'k3y-0123456789abcdef';
+  test.each([`"${KEY}"`, `'${KEY}'`, `\`${KEY}\``, `\`\`\`${KEY}\`\`\``, `\u201c${KEY}\u201d`, `\u2018${KEY}\u2019`, `\u00ab${KEY}\u00bb`, `  " ${KEY} "  `])(
+    '%j',
+    (quoted) => {
+      expect(parseApiKey(quoted)).toEqual({ ok: true, value: KEY });
+    },
+  );
+
+  test.each([`"${KEY}`, `${KEY}'`, `"${KEY}'`, `a"${KEY}"`])('but not unmatched or inner quotes (%j)', (text) => {
+    const parsed = parseApiKey(text);
+    expect(parsed.ok && parsed.value).toBe(text);
+  });
+
+  test('a pair of quotes with nothing inside is no key', () => {
+    expect(parseApiKey('""').ok).toBe(false);
+  });
+});
+
+describe('looksLikeAKey and holdsKeyLikeWord, for answers to the other questions', () => {
+  test.each(['3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b', 'e2e-operator-key-M4nB7vC0xZ2lK5jH', 'a1b2c3d4e5f6g7h8i9j0'])('%j looks like a key', (word) => {
+    expect(looksLikeAKey(word)).toBe(true);
+  });
+
+  test.each(['acme', 'mystore2021officialsupport', 'shop-4-you-international-store', 'a1b2c3d4e5', 'abcdefghijklmnopqrstuvwxyz'])(
+    '%j does not',
+    (word) => {
+      expect(looksLikeAKey(word)).toBe(false);
+    },
+  );
+
+  test.each([
+    ['3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b', true],
+    ['https://3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b.gorgias.com/app', true],
+    ['my key is 3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b', true],
+    ['agent3f9a0c41d2b7e86a5c0d9e1f2a3b@acme.com', false],
+    ['https://acme.gorgias.com/app/ticket/123456', false],
+    ['jane at acme dot com', false],
+  ])('holdsKeyLikeWord(%j) is %s', (text, expected) => {
+    expect(holdsKeyLikeWord(text)).toBe(expected);
   });
 });

@@ -144,3 +144,17 @@ describe('the hostile corpus', () => {
     },
   );
 });
+
+describe('a key pasted at the subdomain question', () => {
+  test.each(['3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b', 'https://3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b.gorgias.com'])('%j is refused as a key, without quoting it', (text) => {
+    const parsed = parseSubdomain(text);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.reason).toContain('looks like an API key');
+    expect(parsed.reason).not.toContain('3f9a');
+  });
+
+  test.each(['mystore2021officialsupport', 'acme-2024', 'shop4u', 'team42'])('a subdomain with digits, %j, is accepted', (text) => {
+    expect(parseSubdomain(text)).toEqual({ ok: true, value: text });
+  });
+});
