@@ -90,9 +90,13 @@ export function retryButton(command: string): CardAction {
   return { type: ActionTypes.ImBack, title: TRY_AGAIN, value: command };
 }
 
-/** Failures worth simply trying again: Gorgias was slow, down, or busy. */
+/**
+ * Failures worth simply trying again: Gorgias was slow, down, or busy, or its answer unreadable. Not an
+ * unreadable answer to a write Gorgias accepted: trying again would create the ticket or customer twice.
+ */
 export function isTransient(failure: GorgiasFailure): boolean {
-  return failure.kind === 'unavailable' || failure.kind === 'rate_limited' || failure.kind === 'bad_response';
+  if (failure.kind === 'bad_response') return failure.writeAccepted !== true;
+  return failure.kind === 'unavailable' || failure.kind === 'rate_limited';
 }
 
 /**
@@ -108,7 +112,11 @@ export async function reportFailure(
   retryCommand?: string,
 ): Promise<void> {
   const keyOwner = profile.source === 'operator' ? 'operator' : 'user';
-  services.logger.info({ event: 'gorgias.action_failed', failure: failure.kind, topic: about.topic.kind }, 'a Gorgias action failed');
+  const writeAccepted = failure.kind === 'bad_response' && failure.writeAccepted === true;
+  services.logger.info(
+    { event: 'gorgias.action_failed', failure: failure.kind, topic: about.topic.kind, ...(writeAccepted ? { writeAccepted } : {}) },
+    'a Gorgias action failed',
+  );
   if (failure.kind === 'unauthorized' && keyOwner === 'operator') {
     // Only the operator can fix this, and users were told to tell them: say it where the operator looks.
     services.logger.error({ event: 'operator.key_rejected', subdomain: profile.subdomain, email: profile.email }, describeOperatorFailure(profile, failure));

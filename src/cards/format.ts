@@ -13,8 +13,8 @@ export const MAX_NAME_LENGTH = 80;
 export const MAX_MESSAGE_PREVIEW_LENGTH = 300;
 export const MAX_TAGS_SHOWN = 10;
 
-/** Control and invisible formatting characters (bidi overrides among them), except line breaks. */
-const HIDDEN_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
+/** Control and invisible formatting characters (bidi embeddings, overrides, isolates and marks among them), except line breaks. */
+const HIDDEN_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g;
 
 /** Cuts to at most `max` characters (code points, so no emoji is split), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {

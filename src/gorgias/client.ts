@@ -16,7 +16,7 @@ import {
   type TicketSummary,
 } from './models';
 import { AccountRateLimiter, GORGIAS_API_KEY_BUDGET, type RateBudget } from './rateLimiter';
-import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types';
+import type { BadResponseReason, GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types';
 import { apiPath, buildGorgiasUrl, isValidSubdomain, validateUrlTemplate } from './urls';
 
 export interface GorgiasClientOptions {
@@ -44,6 +44,9 @@ export interface GorgiasClientOptions {
   /**
    * A read (GET) answered 429 with a Retry-After of at most this many seconds is retried once after
    * waiting that long. Writes are never retried. Default 5; 0 turns the retry off.
+   *
+   * It is also the longest any call waits for an account that Gorgias's Retry-After holds (see
+   * request): a longer hold fails at once as `rate_limited`, with the seconds left.
    */
   maxAutoRetryAfterSeconds?: number;
   /** The host name lookup; node's `dns.lookup` by default. Tests pass one that never leaves the machine. */
@@ -155,11 +158,16 @@ function parseJsonBody(text: unknown): JsonBody {
   }
 }
 
-/** Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+/** Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); a default when it is neither. */
 export function parseRetryAfterSeconds(header: unknown, nowMs: number = Date.now()): number {
+  return readRetryAfterSeconds(header, nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
+}
+
+/** Retry-After in seconds, clamped to 1 s .. 1 h; undefined when the header is missing or unreadable. */
+function readRetryAfterSeconds(header: unknown, nowMs: number): number | undefined {
   const clamp = (seconds: number): number =>
     Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(MIN_RETRY_AFTER_SECONDS, Math.ceil(seconds)));
-  if (typeof header !== 'string') return DEFAULT_RETRY_AFTER_SECONDS;
+  if (typeof header !== 'string') return undefined;
   const value = header.trim();
   if (/^\d+$/.test(value)) return clamp(Number(value));
   // All HTTP-date forms start with a day name; without this guard Date.parse accepts "1.5".
@@ -167,7 +175,7 @@ export function parseRetryAfterSeconds(header: unknown, nowMs: number = Date.now
     const dateMs = Date.parse(value);
     if (!Number.isNaN(dateMs)) return clamp((dateMs - nowMs) / 1000);
   }
-  return DEFAULT_RETRY_AFTER_SECONDS;
+  return undefined;
 }
 
 function headerValue(headers: AxiosResponseHeaders | RawAxiosResponseHeaders, name: string): unknown {
@@ -186,7 +194,11 @@ function gorgiasMessage(json: unknown, secrets: readonly string[]): string | und
   for (const secret of secrets) {
     if (secret !== '') message = message.split(secret).join('[redacted]');
   }
-  message = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  // Invisible and bidi formatting characters too: this text ends up inside the bot's own sentences.
+  message = message
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   if (message === '') return undefined;
   return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
 }
@@ -330,7 +342,7 @@ export class GorgiasClient {
 
   /**
    * `POST /api/tickets`: a ticket opened by the customer, with their first message. Never retried:
-   * after a timeout or a 5xx the ticket may exist, and a `bad_response` means it probably does.
+   * after a timeout or a 5xx the ticket may exist, and a `bad_response` with `writeAccepted` means it does.
    */
   createTicket(creds: GorgiasCredentials, ticket: NewTicket, call?: CallOptions): Promise<GorgiasResult<TicketDetail>> {
     if (isBlank(ticket.customerEmail) || isBlank(ticket.subject) || isBlank(ticket.message)) {
@@ -471,6 +483,15 @@ export class GorgiasClient {
   /**
    * Every call goes through here: the account's rate budget, then the HTTP exchange, then (for a
    * read answered 429 with a short Retry-After) one retry. Never throws.
+   *
+   * A 429 with a Retry-After holds the whole account until then (AccountRateLimiter.hold), since
+   * Gorgias counts the budget per account, shared with other integrations: sending anything sooner
+   * only earns another 429. A call that finds the account held waits only as long as a read would
+   * wait by itself after a 429 of its own (maxAutoRetryAfterSeconds, and never beyond
+   * maxQueueWaitMs), announced through onQueued like any queue wait; a longer hold fails at once as
+   * `rate_limited` with the seconds left, without a request, just as the 429 that began it was
+   * reported. So everyone on that account hears the same "try again in N seconds", and nobody is
+   * kept waiting half a minute on Gorgias's say-so.
    */
   private async request<T>(
     creds: GorgiasCredentials,
@@ -529,10 +550,12 @@ export class GorgiasClient {
   ): Promise<{ result: GorgiasResult<T>; fromServer: boolean; staleConnection?: boolean }> {
     const slot = await this.rateLimiter.acquire(creds.subdomain, {
       maxWaitMs: this.maxQueueWaitMs,
+      maxHoldWaitMs: Math.min(this.maxQueueWaitMs, this.maxAutoRetryAfterSeconds * 1000),
       longWaitMs: this.busyNoticeMs,
       onLongWait: noticeBusy,
     });
     if (!slot.ok) {
+      // Refused for a long queue or a long hold alike: either way, nothing was sent.
       const result: GorgiasResult<T> =
         slot.reason === 'closed'
           ? fail({ kind: 'unavailable', reason: 'connection' })
@@ -540,7 +563,10 @@ export class GorgiasClient {
       return { result, fromServer: false };
     }
     try {
-      return { ...(await this.send(creds, method, url, options, transport)), fromServer: true };
+      const { holdMs, ...sent } = await this.send(creds, method, url, options, transport);
+      // Before the release, which would otherwise hand the slot to a waiting call at once.
+      if (holdMs !== undefined) this.rateLimiter.hold(creds.subdomain, holdMs);
+      return { ...sent, fromServer: true };
     } finally {
       slot.release();
     }
@@ -552,7 +578,7 @@ export class GorgiasClient {
     url: string,
     options: RequestOptions<T>,
     transport: { newConnection?: boolean },
-  ): Promise<{ result: GorgiasResult<T>; staleConnection?: boolean }> {
+  ): Promise<{ result: GorgiasResult<T>; staleConnection?: boolean; holdMs?: number }> {
     // Checked again: the call may have waited in the queue while the client was closed.
     if (this.closed) return { result: fail({ kind: 'unavailable', reason: 'connection' }) };
     const basicToken = Buffer.from(`${creds.email}:${creds.apiKey}`, 'utf8').toString('base64');
@@ -579,12 +605,18 @@ export class GorgiasClient {
         ...(transport.newConnection ? { httpAgent: this.oneOffHttpAgent, httpsAgent: this.oneOffHttpsAgent } : {}),
       });
     } catch (error) {
-      return { result: fail(classifyTransportError(error)), staleConnection: droppedOnReusedConnection(error) };
+      let failure = classifyTransportError(error);
+      // A 2xx to a write whose body was too large to read: performed all the same.
+      if (failure.kind === 'bad_response' && method !== 'GET' && isSuccess(answeredStatus(error))) {
+        failure = { ...failure, writeAccepted: true };
+      }
+      return { result: fail(failure), staleConnection: droppedOnReusedConnection(error) };
     }
 
-    return {
-      result: classifyResponse(response.status, response.headers, response.data, options, [creds.apiKey, basicToken]),
-    };
+    const result = classifyResponse(method, response.status, response.headers, response.data, options, [creds.apiKey, basicToken]);
+    // Only a Retry-After Gorgias really sent holds the account, not the default guessed without one.
+    const holdSeconds = response.status === 429 ? readRetryAfterSeconds(headerValue(response.headers, 'retry-after'), Date.now()) : undefined;
+    return holdSeconds === undefined ? { result } : { result, holdMs: holdSeconds * 1000 };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -635,7 +667,22 @@ function parseTicketPage(json: unknown): TicketPage | undefined {
   return list.nextCursor === undefined ? { tickets: list.items } : { tickets: list.items, nextCursor: list.nextCursor };
 }
 
+function isSuccess(status: number | undefined): boolean {
+  return status !== undefined && status >= 200 && status < 300;
+}
+
+/**
+ * The status of an answer whose body then failed (too large), read from the error without keeping it.
+ * axios attaches no response to that error, only the request, on which Node records the answer.
+ */
+function answeredStatus(error: unknown): number | undefined {
+  const holder = error as { response?: { status?: unknown }; request?: { res?: { statusCode?: unknown } } } | null;
+  const status = holder?.response?.status ?? holder?.request?.res?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 function classifyResponse<T>(
+  method: HttpMethod,
   status: number,
   headers: AxiosResponseHeaders | RawAxiosResponseHeaders,
   text: unknown,
@@ -643,13 +690,16 @@ function classifyResponse<T>(
   secrets: readonly string[],
 ): GorgiasResult<T> {
   const isAuthCheck = options.notFoundMeans === 'no_account';
-  if (status >= 200 && status < 300) {
+  if (isSuccess(status)) {
+    // A 2xx to a write means Gorgias did it; only the answer is unusable, and the caller must not send it again.
+    const unreadable = (reason: BadResponseReason): GorgiasFailure =>
+      method === 'GET' ? { kind: 'bad_response', reason } : { kind: 'bad_response', reason, writeAccepted: true };
     const body = parseJsonBody(text);
     if (!body.isJson || (body.value === undefined && options.parse(undefined) === undefined)) {
-      return fail(isAuthCheck ? { kind: 'no_account', reason: 'not_json' } : { kind: 'bad_response', reason: 'not_json' });
+      return fail(isAuthCheck ? { kind: 'no_account', reason: 'not_json' } : unreadable('not_json'));
     }
     const value = options.parse(body.value);
-    if (value === undefined) return fail({ kind: 'bad_response', reason: 'unexpected_shape' });
+    if (value === undefined) return fail(unreadable('unexpected_shape'));
     return { ok: true, value };
   }
   if (status >= 300 && status < 400) {

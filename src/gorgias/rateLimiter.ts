@@ -9,6 +9,13 @@
  * latency; counting from the start would let a slow request and a fast later one land in the same
  * window at the server. The price is a little throughput (each slot is held for one round trip
  * longer).
+ *
+ * Gorgias counts its budget per account across every integration using it, so our own count can be
+ * right and Gorgias still answer 429. Its Retry-After then holds the whole account (see hold): no slot
+ * is granted before it ends, whichever conversation asks. Calls that find the account held are
+ * treated like calls behind a long queue: they wait if they may wait that long, and are refused at
+ * once otherwise, with the wait as their estimate. A hold is state like any other and is forgotten
+ * by the same idle sweep once it has ended.
  */
 
 export interface RateBudget {
@@ -17,6 +24,9 @@ export interface RateBudget {
 }
 
 export const GORGIAS_API_KEY_BUDGET: RateBudget = { maxRequests: 40, windowMs: 20_000 };
+
+/** The longest hold honoured: an hour, the longest Retry-After the client reads (parseRetryAfterSeconds). */
+export const MAX_HOLD_MS = 3_600_000;
 
 export interface AcquireOptions {
   /**
@@ -27,16 +37,22 @@ export interface AcquireOptions {
   longWaitMs?: number;
   /** When the estimated wait is longer than this, give up at once instead of queueing. */
   maxWaitMs?: number;
+  /**
+   * When the account is held (see hold) for longer than this, give up at once; a call already
+   * waiting gives up as soon as a hold this long begins. Unset: holds are waited for like the queue.
+   */
+  maxHoldWaitMs?: number;
 }
 
 export type SlotOutcome =
   | { ok: true; release: () => void }
-  | { ok: false; reason: 'queue_too_long'; estimatedWaitMs: number }
+  | { ok: false; reason: 'queue_too_long' | 'account_held'; estimatedWaitMs: number }
   | { ok: false; reason: 'closed' };
 
 interface Waiter {
   grant: (outcome: SlotOutcome) => void;
   longWaitTimer?: NodeJS.Timeout;
+  maxHoldWaitMs?: number;
 }
 
 interface AccountState {
@@ -46,6 +62,8 @@ interface AccountState {
   finishedAt: number[];
   waiting: Waiter[];
   timer?: NodeJS.Timeout;
+  /** No slot before this time: Gorgias's Retry-After (see hold). Cleared once it has passed. */
+  heldUntil?: number;
 }
 
 export interface RateLimiterOptions {
@@ -103,6 +121,10 @@ export class AccountRateLimiter {
     }
 
     const estimatedWaitMs = this.estimateWait(state, now, state.waiting.length);
+    const { maxHoldWaitMs } = options;
+    if (maxHoldWaitMs !== undefined && state.heldUntil !== undefined && state.heldUntil - now > maxHoldWaitMs) {
+      return Promise.resolve({ ok: false, reason: 'account_held', estimatedWaitMs });
+    }
     if (options.maxWaitMs !== undefined && estimatedWaitMs > options.maxWaitMs) {
       return Promise.resolve({ ok: false, reason: 'queue_too_long', estimatedWaitMs });
     }
@@ -112,6 +134,7 @@ export class AccountRateLimiter {
           if (waiter.longWaitTimer !== undefined) clearTimeout(waiter.longWaitTimer);
           resolve(outcome);
         },
+        maxHoldWaitMs,
       };
       const { onLongWait, longWaitMs = 0 } = options;
       if (onLongWait !== undefined) {
@@ -128,6 +151,28 @@ export class AccountRateLimiter {
       state.waiting.push(waiter);
       this.pump(account);
     });
+  }
+
+  /**
+   * Grants no slot for `account` during the next `durationMs` (at most MAX_HOLD_MS): Gorgias answered
+   * 429 with that Retry-After. A later, shorter one does not shorten it (it may have been sent before),
+   * and waiters that may not wait that long are refused now rather than when it ends.
+   */
+  hold(account: string, durationMs: number): void {
+    if (this.closed || !(durationMs > 0)) return;
+    if (!this.accounts.has(account)) this.forgetIdleAccounts();
+    const state = this.stateOf(account);
+    const now = this.now();
+    const until = now + Math.min(durationMs, MAX_HOLD_MS);
+    if (state.heldUntil !== undefined && state.heldUntil >= until) return;
+    state.heldUntil = until;
+    const estimatedWaitMs = Math.round(until - now);
+    const refused = state.waiting.filter((waiter) => waiter.maxHoldWaitMs !== undefined && estimatedWaitMs > waiter.maxHoldWaitMs);
+    if (refused.length > 0) {
+      state.waiting = state.waiting.filter((waiter) => !refused.includes(waiter));
+      for (const waiter of refused) waiter.grant({ ok: false, reason: 'account_held', estimatedWaitMs });
+    }
+    this.pump(account);
   }
 
   /** How many accounts the limiter keeps state for (for tests: idle ones must not pile up). */
@@ -160,7 +205,12 @@ export class AccountRateLimiter {
     return state;
   }
 
+  /** Whether a slot could be granted now; `expire` must have run at this time, so any hold is current. */
   private hasFreeSlot(state: AccountState): boolean {
+    return state.heldUntil === undefined && this.withinBudget(state);
+  }
+
+  private withinBudget(state: AccountState): boolean {
     return state.inFlight + state.finishedAt.length < this.budget.maxRequests;
   }
 
@@ -168,6 +218,7 @@ export class AccountRateLimiter {
     let expired = 0;
     while (expired < state.finishedAt.length && state.finishedAt[expired] + this.budget.windowMs <= now) expired += 1;
     if (expired > 0) state.finishedAt.splice(0, expired);
+    if (state.heldUntil !== undefined && state.heldUntil <= now) state.heldUntil = undefined;
   }
 
   private grant(account: string, state: AccountState): SlotOutcome {
@@ -201,10 +252,14 @@ export class AccountRateLimiter {
       const waiter = state.waiting.shift() as Waiter;
       waiter.grant(this.grant(account, state));
     }
-    // With every slot in flight, the next release pumps; otherwise the oldest finished slot expires.
-    if (state.waiting.length > 0 && state.finishedAt.length > 0) {
+    if (state.waiting.length === 0) return;
+    // With every slot in flight, the next release pumps; otherwise the oldest finished slot expires,
+    // or the hold ends, whichever is later.
+    let wakeAt = !this.withinBudget(state) && state.finishedAt.length > 0 ? state.finishedAt[0] + this.budget.windowMs : undefined;
+    if (state.heldUntil !== undefined) wakeAt = Math.max(wakeAt ?? state.heldUntil, state.heldUntil);
+    if (wakeAt !== undefined) {
       // At least 1 ms: timers may fire a hair early, and pump re-checks against the clock anyway.
-      const delay = Math.max(1, Math.ceil(state.finishedAt[0] + this.budget.windowMs - now));
+      const delay = Math.max(1, Math.ceil(wakeAt - now));
       state.timer = setTimeout(() => {
         state.timer = undefined;
         this.pump(account);
@@ -220,15 +275,17 @@ export class AccountRateLimiter {
     const { maxRequests, windowMs } = this.budget;
     // When each occupied slot frees up, ascending; each granted waiter adds one a window later.
     const freesAt = [...state.finishedAt.map((time) => time + windowMs), ...Array<number>(state.inFlight).fill(now + windowMs)];
+    // Nothing is granted before a hold ends.
+    const earliest = Math.max(now, state.heldUntil ?? now);
     let free = maxRequests - freesAt.length;
     let next = 0;
     let grantedAt = now;
     for (let index = 0; index <= position; index += 1) {
       if (free > 0) {
         free -= 1;
-        grantedAt = now;
+        grantedAt = earliest;
       } else {
-        grantedAt = Math.max(now, freesAt[next]);
+        grantedAt = Math.max(earliest, freesAt[next]);
         next += 1;
       }
       freesAt.push(grantedAt + windowMs);
@@ -237,7 +294,7 @@ export class AccountRateLimiter {
   }
 
   /**
-   * Drops accounts with nothing in flight, waiting or within the window. At most once a window: looking
+   * Drops accounts with nothing in flight, waiting, within the window or held. At most once a window: looking
    * at every account on each new one cost a turn more the more accounts were active (with one account
    * per conversation, about 2% of a turn in `npm run bench -- --profile`). An idle account is so dropped
    * at the first new account to arrive more than a window after the last sweep; with no new accounts,
@@ -249,7 +306,8 @@ export class AccountRateLimiter {
     this.nextSweepAt = now + this.budget.windowMs;
     for (const [account, state] of this.accounts) {
       this.expire(state, now);
-      if (state.inFlight === 0 && state.waiting.length === 0 && state.finishedAt.length === 0) this.accounts.delete(account);
+      const idle = state.inFlight === 0 && state.waiting.length === 0 && state.finishedAt.length === 0 && state.heldUntil === undefined;
+      if (idle) this.accounts.delete(account);
     }
   }
 }

@@ -29,6 +29,8 @@ export interface GorgiasAccount {
  * - unavailable: timeout, refused or reset connection, or a 5xx.
  * - rejected: another 4xx (400, 409, 413...), with Gorgias's message when it gave one.
  * - bad_response: the answer could not be used (too large, malformed JSON where JSON was promised).
+ *   `writeAccepted` is set when that answer was a 2xx to a write (POST, PUT, DELETE): Gorgias did
+ *   what was asked, so sending it again would do it twice (a second ticket, a second customer).
  */
 export type GorgiasFailure =
   | { kind: 'unauthorized'; status: 401 }
@@ -38,6 +40,8 @@ export type GorgiasFailure =
   | { kind: 'rate_limited'; status: 429; retryAfterSeconds: number }
   | { kind: 'unavailable'; reason: 'timeout' | 'connection' | 'server_error'; status?: number }
   | { kind: 'rejected'; status: number; message?: string }
-  | { kind: 'bad_response'; reason: 'too_large' | 'not_json' | 'unexpected_shape' };
+  | { kind: 'bad_response'; reason: BadResponseReason; writeAccepted?: true };
+
+export type BadResponseReason = 'too_large' | 'not_json' | 'unexpected_shape';
 
 export type GorgiasResult<T> = { ok: true; value: T } | { ok: false; failure: GorgiasFailure };

@@ -185,6 +185,21 @@ function notFound(topic: FailureTopic): string {
 }
 
 /**
+ * Gorgias answered a write with success but an answer that could not be read: it is done, so the
+ * person must look in Gorgias rather than try again (which would do it twice).
+ */
+function acceptedButUnreadable(context: FailureContext): string {
+  const accepted = (what: string): string => `Gorgias accepted ${what}, but I couldn't read its answer, so I can't show it here.`;
+  if (context.isCreate) {
+    return context.topic.kind === 'customer'
+      ? `${accepted('the new customer')} Please check the customers in Gorgias before trying again, or it may be created twice.`
+      : `${accepted('the new ticket')} Please check the ticket list in Gorgias before trying again, or it may be created twice.`;
+  }
+  const what = context.topic.kind === 'ticket' ? `the change to ticket #${context.topic.id}` : 'the change';
+  return `${accepted(what)} Please check in Gorgias before trying again.`;
+}
+
+/**
  * One or two sentences explaining a failure to the person. The caller adds what to do next
  * (retry, reconnect) since that depends on the dialog.
  */
@@ -222,6 +237,7 @@ export function explainFailure(failure: GorgiasFailure, context: FailureContext)
         ? `Gorgias refused the request (error ${failure.status}).`
         : `Gorgias refused the request (error ${failure.status}): ${md(failure.message)}`;
     case 'bad_response':
+      if (failure.writeAccepted === true) return acceptedButUnreadable(context);
       return `Gorgias gave an answer I could not understand.${mayExist}`;
   }
   return 'Something went wrong with Gorgias.';

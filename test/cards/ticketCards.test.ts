@@ -1,5 +1,5 @@
 import { asAttachment } from '../../src/cards/adaptive';
-import { formatDateTime, singleLine, truncate } from '../../src/cards/format';
+import { formatDateTime, paragraph, singleLine, subjectOf, truncate } from '../../src/cards/format';
 import {
   MORE_TICKETS_ACTION,
   customerCard,
@@ -233,5 +233,20 @@ describe('format helpers', () => {
 
   test('singleLine removes control and bidirectional characters', () => {
     expect(singleLine('a\u202eb\u0000c\td\u200be', 50)).toBe('a b c d e');
+  });
+
+  // An unclosed isolate (LRI, RLI, FSI) or a mark reorders the text after it, the bot's own words included.
+  test.each([
+    ['LRI', '\u2066'],
+    ['RLI', '\u2067'],
+    ['FSI', '\u2068'],
+    ['PDI', '\u2069'],
+    ['Arabic letter mark', '\u061c'],
+    ['RLO', '\u202e'],
+  ])('subjectOf and paragraph remove the bidi control %s', (_name, control) => {
+    expect(subjectOf({ subject: `${control}Refund now` })).toBe('Refund now');
+    expect(subjectOf({ subject: `Refund ${control}now` })).toBe('Refund now');
+    expect(subjectOf({ subject: control })).toBe('(no subject)');
+    expect(paragraph(`Line ${control}one\nLine two`, 100)).toBe('Line one\nLine two');
   });
 });

@@ -89,6 +89,14 @@ describe('text fallbacks', () => {
     expect(customerAlreadyExists('jane@example.com')).toContain('already has a customer with the email jane@example.com');
   });
 
+  test('a bidi isolate or mark in a subject cannot reach the sentence around it', () => {
+    const hostile = { id: 7, subject: 'Refund \u2067now\u061c' };
+    for (const text of [confirmDelete(hostile), confirmStatusChange(hostile, 'closed'), ticketDetailText({ ...DETAIL, ...hostile }, LINKS)]) {
+      expect(text).not.toMatch(/[\u061c\u2066-\u2069]/);
+    }
+    expect(confirmDelete(hostile)).toBe('Delete ticket #7 "Refund now"? This can\'t be undone.');
+  });
+
   test('busy says roughly how long', () => {
     expect(busy(1200)).toContain('about 1 second.');
     expect(busy(14_600)).toContain('about 15 seconds.');
@@ -115,10 +123,31 @@ describe('explainFailure', () => {
     [{ kind: 'unavailable', reason: 'server_error', status: 502 }, user, /error 502/],
     [{ kind: 'unavailable', reason: 'timeout' }, { ...user, isCreate: true }, /may have been created anyway/],
     [{ kind: 'bad_response', reason: 'not_json' }, { ...user, isCreate: true }, /may have been created anyway/],
+    [{ kind: 'bad_response', reason: 'not_json' }, user, /could not understand\.$/],
     [{ kind: 'rejected', status: 409, message: 'exists' }, user, /already exists/],
     [{ kind: 'rejected', status: 400, message: 'Bad *thing*' }, user, /error 400\): Bad \\\*thing\\\*/],
     [{ kind: 'rejected', status: 0, message: 'A ticket id must be a positive whole number.' }, user, /^A ticket id must be/],
   ])('%j', (failure, context, expected) => {
     expect(explainFailure(failure, context)).toMatch(expected);
+  });
+
+  test.each<[string, FailureContext, string]>([
+    [
+      'a new ticket',
+      { topic: { kind: 'tickets' }, keyOwner: 'user', isCreate: true },
+      "Gorgias accepted the new ticket, but I couldn't read its answer, so I can't show it here. Please check the ticket list in Gorgias before trying again, or it may be created twice.",
+    ],
+    [
+      'a new customer',
+      { topic: { kind: 'customer', email: 'ada@shop.com' }, keyOwner: 'operator', isCreate: true },
+      "Gorgias accepted the new customer, but I couldn't read its answer, so I can't show it here. Please check the customers in Gorgias before trying again, or it may be created twice.",
+    ],
+    [
+      'a change to a ticket',
+      user,
+      "Gorgias accepted the change to ticket #42, but I couldn't read its answer, so I can't show it here. Please check in Gorgias before trying again.",
+    ],
+  ])('an unreadable answer to a write Gorgias accepted (%s) says so plainly', (_name, context, expected) => {
+    expect(explainFailure({ kind: 'bad_response', reason: 'unexpected_shape', writeAccepted: true }, context)).toBe(expected);
   });
 });

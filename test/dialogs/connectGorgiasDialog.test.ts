@@ -176,13 +176,29 @@ describe('each verification outcome', () => {
     await expectConnected(harness);
   });
 
-  test('429 with Retry-After: 7 says 7 seconds and offers Try again, which verifies again without asking anything', async () => {
+  test('429 with Retry-After: 7 says 7 seconds; Try again before then is answered without calling Gorgias, answers kept', async () => {
     fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests' } }, { 'retry-after': '7' }));
     const harness = chat();
     const replies = await answer(harness, 'acme', EMAIL, KEY);
     const offer = replies[replies.length - 1];
-    expect(shown(offer)).toContain('7 seconds');
+    expect(shown(offer)).toMatch(/wait about \*\*7 seconds\*\*/);
     expect(suggestedTitles(offer)).toEqual([say.TRY_AGAIN, say.CANCEL]);
+
+    // Gorgias asked for 7 seconds: the account is held, so pressing Try again at once sends nothing.
+    const tooSoon = await harness.say(say.TRY_AGAIN);
+    expect(shownAll(tooSoon)).toMatch(/wait about \*\*[5-7] seconds\*\*/);
+    expect(suggestedTitles(tooSoon[tooSoon.length - 1])).toEqual([say.TRY_AGAIN, say.CANCEL]);
+    expect(acmeRequests()).toHaveLength(1);
+    await expectNothingStored(harness);
+  });
+
+  test('after the Retry-After has passed, Try again verifies again without asking anything', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests' } }, { 'retry-after': '1' }));
+    // No automatic retry, so the 429 reaches the user and the hold is what is tested.
+    const harness = chat({ gorgias: { maxAutoRetryAfterSeconds: 0 } });
+    const replies = await answer(harness, 'acme', EMAIL, KEY);
+    expect(shown(replies[replies.length - 1])).toMatch(/wait about \*\*1 second\*\*/);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
 
     const retried = await harness.say(say.TRY_AGAIN);
     expect(retried).toHaveLength(1);

@@ -593,7 +593,7 @@ describe('429: Gorgias rate limits the account', () => {
     expect(actionRequests().map((request) => request.apiPath)).toEqual(['/api/tickets/401', '/api/tickets/401']);
   });
 
-  test('a long Retry-After tells the user when to try again, and Try again re-sends the command', async () => {
+  test('a long Retry-After tells the user when to try again, and Try again before then sends nothing', async () => {
     const harness = await connectedChat();
     fake.setBehaviourOnce('acme', tooMany('120'));
     const replies = await harness.say('recent tickets');
@@ -601,7 +601,19 @@ describe('429: Gorgias rate limits the account', () => {
     expect(actionRequests()).toHaveLength(1);
     const again = buttonValue(replies, 'Try again');
     expect(again).toBe('Recent tickets');
-    expect(shownAll(await harness.say(again as string))).toContain('#304');
+    // The account is held for those 120 seconds: trying at once is answered without calling Gorgias.
+    expect(said(await harness.say(again as string))).toMatch(/Please try again in about 1[12]\d seconds\./);
+    expect(actionRequests()).toHaveLength(1);
+  });
+
+  test('once the Retry-After has passed, Try again re-sends the command', async () => {
+    const harness = await connectedChat({ gorgias: { maxAutoRetryAfterSeconds: 0 } });
+    fake.setBehaviourOnce('acme', tooMany('1'));
+    const replies = await harness.say('recent tickets');
+    expect(said(replies)).toContain('Please try again in about 1 second.');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(shownAll(await harness.say(buttonValue(replies, 'Try again') as string))).toContain('#304');
+    expect(actionRequests()).toHaveLength(2);
   });
 
   test('a create is never retried automatically: exactly one POST, and the input is kept', async () => {

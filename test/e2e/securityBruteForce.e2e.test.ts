@@ -37,7 +37,7 @@ describe('brute force', () => {
       await bot.stop();
     });
 
-    test('the 6th attempt is refused without a call, even with the right key, for that user and that conversation', async () => {
+    test('the 5th failure locks out at once; then connect is refused without a call, for that user and that conversation', async () => {
       const chat = new EmulatorConversation(bot.url, channel);
       const start = gorgias.count('acme');
       let guess = 0;
@@ -52,18 +52,15 @@ describe('brute force', () => {
       expect(said(await chat.submit({ apiKey: wrongKey() }))).toMatch(/3 times in a row/);
       expect(gorgias.count('acme')).toBe(start + 3);
 
-      // The user types connect again: two more wrong keys are still checked with Gorgias...
+      // The user types connect again: two more wrong keys are still checked with Gorgias, and the
+      // fifth failure, the limit, is answered with the wait at once instead of another question.
       await startConnect(chat, 'acme', EMAIL);
       expect(said(await chat.submit({ apiKey: wrongKey() }))).toMatch(/didn't accept/);
       await chat.say(EMAIL);
-      expect(said(await chat.submit({ apiKey: wrongKey() }))).toMatch(/didn't accept/);
-      expect(gorgias.count('acme')).toBe(start + 5);
-
-      // ...the sixth is not, and the bot says when to come back.
-      await chat.say(EMAIL);
-      const sixth = said(await chat.submit({ apiKey: wrongKey() }));
-      expect(sixth).toMatch(LOCKED);
-      expect(sixth).toMatch(/wait \*\*15 minutes\*\*/);
+      const fifth = said(await chat.submit({ apiKey: wrongKey() }));
+      expect(fifth).toMatch(LOCKED);
+      expect(fifth).toMatch(/wait \*\*15 minutes\*\*/);
+      expect(fifth).not.toMatch(/didn't accept/);
       expect(gorgias.count('acme')).toBe(start + 5);
 
       // Not even the right key gets through now.
@@ -99,11 +96,12 @@ describe('brute force', () => {
       expect(said(await chat.say('guess-3'))).toMatch(/3 times in a row/);
       await startConnect(chat, 'guess-4', EMAIL);
       expect(said(await chat.submit({ apiKey: API_KEY }))).toMatch(/couldn't find a Gorgias account/);
-      expect(said(await chat.say('guess-5'))).toMatch(/couldn't find a Gorgias account/);
+      // The fifth guess reaches the limit: the bot says so rather than asking for another subdomain.
+      expect(said(await chat.say('guess-5'))).toMatch(LOCKED);
       expect(gorgias.requests.length - start).toBe(5);
 
-      // The key is still held (sealed) for the next subdomain, but no call is made for it.
-      expect(said(await chat.say('acme'))).toMatch(LOCKED);
+      // Connecting again is refused before any question, and no call is made.
+      expect(said(await chat.say('connect'))).toMatch(LOCKED);
       expect(gorgias.requests.length - start).toBe(5);
     });
   });
@@ -123,13 +121,13 @@ describe('brute force', () => {
       const chat = new EmulatorConversation(bot.url, channel);
       const start = gorgias.count('acme');
       await startConnect(chat, 'acme', EMAIL);
-      await chat.submit({ apiKey: 'wrong-key-number-one' });
+      expect(said(await chat.submit({ apiKey: 'wrong-key-number-one' }))).toMatch(/didn't accept/);
       await chat.say(EMAIL);
-      await chat.submit({ apiKey: 'wrong-key-number-two' });
-      await chat.say(EMAIL);
-      const third = said(await chat.submit({ apiKey: API_KEY }));
-      expect(third).toMatch(LOCKED);
-      expect(third).toMatch(/wait \*\*1 minute\*\*/);
+      const second = said(await chat.submit({ apiKey: 'wrong-key-number-two' }));
+      expect(second).toMatch(LOCKED);
+      expect(second).toMatch(/wait \*\*1 minute\*\*/);
+      // Not even the right key gets through now, and nobody is asked for it.
+      expect(said(await chat.say('connect'))).toMatch(LOCKED);
       expect(gorgias.count('acme')).toBe(start + 2);
     });
 

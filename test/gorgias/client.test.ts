@@ -176,6 +176,12 @@ describe('verifyAccount answers', () => {
     expect(failure?.kind === 'rate_limited' && failure.retryAfterSeconds).toBeLessThanOrEqual(60);
   });
 
+  test("bidi and invisible formatting characters are taken out of Gorgias's message, which the bot quotes", async () => {
+    fake.setBehaviour('acme', jsonReply(400, { error: { msg: 'Invalid \u2067email\u202e\u061c\u200b given' } }));
+
+    expect(await makeClient().verifyAccount(CREDS)).toEqual({ ok: false, failure: { kind: 'rejected', status: 400, message: 'Invalid email given' } });
+  });
+
   test('a long Gorgias message is cut to 200 characters', async () => {
     fake.setBehaviour('acme', jsonReply(400, { error: { msg: 'x'.repeat(500) } }));
 

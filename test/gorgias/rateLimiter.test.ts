@@ -1,5 +1,6 @@
-import { AccountRateLimiter, type SlotOutcome } from '../../src/gorgias/rateLimiter';
+import { AccountRateLimiter, MAX_HOLD_MS, type SlotOutcome } from '../../src/gorgias/rateLimiter';
 import type { GorgiasCredentials, GorgiasResult } from '../../src/gorgias/types';
+import { jsonReply, type FakeReply } from '../support/fakeGorgias';
 import { clientFixture } from '../support/clientFixture';
 
 const ACME: GorgiasCredentials = { subdomain: 'acme', email: 'agent@acme.com', apiKey: 'key-acme-123456' };
@@ -123,6 +124,106 @@ describe('the client against a rate-limited account', () => {
     expect(() => makeClient({ rateLimit: { maxRequests: 1.5, windowMs: 1000 } })).toThrow();
     expect(() => makeClient({ rateLimit: { maxRequests: 5, windowMs: -1 } })).toThrow();
     expect(() => makeClient({ maxQueueWaitMs: Number.NaN })).toThrow();
+  });
+});
+
+describe("the client after Gorgias's Retry-After", () => {
+  const { fake, makeClient } = clientFixture((gorgias) => {
+    gorgias.addAccount({ subdomain: 'acme', users: [{ email: ACME.email, apiKey: ACME.apiKey }] });
+    gorgias.addAccount({ subdomain: 'globex', users: [{ email: GLOBEX.email, apiKey: GLOBEX.apiKey }] });
+    for (let id = 1; id <= 3; id += 1) gorgias.addTicket('acme', { id, subject: `Ticket ${id}` });
+  });
+  const NEW_TICKET = { customerEmail: 'jane@example.com', subject: 's', message: 'm' };
+  const tooMany = (retryAfter?: string): FakeReply =>
+    jsonReply(429, { error: { msg: 'Too many requests.' } }, retryAfter === undefined ? {} : { 'retry-after': retryAfter });
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function retryAfterOf(result: GorgiasResult<unknown>): number | undefined {
+    return !result.ok && result.failure.kind === 'rate_limited' ? result.failure.retryAfterSeconds : undefined;
+  }
+
+  test('a 429 with Retry-After: 30 holds the account: the next read and create fail at once with the seconds left, unsent', async () => {
+    fake.setBehaviourOnce('acme', tooMany('30'));
+    const client = makeClient();
+    expect(retryAfterOf(await client.getTicket(ACME, 1))).toBe(30);
+
+    const read = await client.getTicket(ACME, 2);
+    const create = await client.createTicket(ACME, NEW_TICKET);
+
+    for (const refused of [read, create]) {
+      expect(!refused.ok && refused.failure).toMatchObject({ kind: 'rate_limited', status: 429 });
+      expect(retryAfterOf(refused)).toBeGreaterThanOrEqual(28);
+      expect(retryAfterOf(refused)).toBeLessThanOrEqual(30);
+    }
+    expect(fake.count('acme')).toBe(1);
+    // The hold is the account's: another account using the same client is not held.
+    expect((await client.verifyAccount(GLOBEX)).ok).toBe(true);
+  });
+
+  test('once the hold has passed, calls go through again', async () => {
+    fake.setBehaviourOnce('acme', tooMany('1'));
+    // No waiting on a hold at all, so the refusal and the end of the hold can both be seen.
+    const client = makeClient({ maxAutoRetryAfterSeconds: 0 });
+    expect(retryAfterOf(await client.getTicket(ACME, 1))).toBe(1);
+    expect(retryAfterOf(await client.createTicket(ACME, NEW_TICKET))).toBe(1);
+    expect(fake.count('acme')).toBe(1);
+
+    await pause(1100);
+
+    expect((await client.getTicket(ACME, 1)).ok).toBe(true);
+    expect((await client.createTicket(ACME, NEW_TICKET)).ok).toBe(true);
+    expect(fake.count('acme')).toBe(3);
+  });
+
+  test('a hold no longer than a read would wait by itself is waited for, with the busy notice', async () => {
+    // A create is never retried, so its 429 leaves the hold for the next call to meet.
+    fake.setBehaviourOnce('acme', tooMany('1'));
+    const client = makeClient({ busyNoticeMs: 500 });
+    expect(retryAfterOf(await client.createTicket(ACME, NEW_TICKET))).toBe(1);
+    const waits: number[] = [];
+
+    const read = await client.getTicket(ACME, 1, { onQueued: (waitMs) => waits.push(waitMs) });
+
+    expect(read.ok).toBe(true);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(500);
+    expect(waits[0]).toBeLessThanOrEqual(1000);
+    const [post, get] = fake.requests;
+    expect([post.method, get.method]).toEqual(['POST', 'GET']);
+    // Not sent before the Retry-After had passed (the fake and the client share this clock).
+    expect(get.receivedAt - post.receivedAt).toBeGreaterThanOrEqual(990);
+  });
+
+  test('a call already queued when a long hold begins is refused then, not sent after it', async () => {
+    fake.setBehaviourOnce('acme', { ...tooMany('30'), delayMs: 100 });
+    const client = makeClient({ rateLimit: { maxRequests: 1, windowMs: 1000 } });
+
+    const first = client.getTicket(ACME, 1);
+    const queued = client.createTicket(ACME, NEW_TICKET);
+
+    expect(retryAfterOf(await first)).toBe(30);
+    expect(retryAfterOf(await queued)).toBeGreaterThanOrEqual(29);
+    expect(fake.count('acme')).toBe(1);
+  });
+
+  test('a 429 without a Retry-After does not hold the account (the 20 s it reports is only a guess)', async () => {
+    fake.setBehaviourOnce('acme', tooMany());
+    const client = makeClient();
+    expect(retryAfterOf(await client.getTicket(ACME, 1))).toBe(20);
+
+    expect((await client.getTicket(ACME, 1)).ok).toBe(true);
+    expect(fake.count('acme')).toBe(2);
+  });
+
+  test('a hold is at most an hour, whatever Gorgias says', async () => {
+    fake.setBehaviourOnce('acme', tooMany('999999'));
+    const client = makeClient();
+    expect(retryAfterOf(await client.getTicket(ACME, 1))).toBe(3600);
+
+    const refused = retryAfterOf(await client.createTicket(ACME, NEW_TICKET));
+    expect(refused).toBeGreaterThan(3590);
+    expect(refused).toBeLessThanOrEqual(3600);
+    expect(fake.count('acme')).toBe(1);
   });
 });
 
@@ -311,5 +412,113 @@ describe('AccountRateLimiter', () => {
 
     expect(handled).toHaveBeenCalled();
     rate.close();
+  });
+  describe('hold', () => {
+    test('grants nothing until the hold ends, then the waiting calls in order', async () => {
+      const rate = limiter(5, 1000);
+      const log: string[] = [];
+      rate.hold('acme', 2000);
+      const a = track(rate.acquire('acme'), 'a', log);
+      const b = track(rate.acquire('acme'), 'b', log);
+
+      await jest.advanceTimersByTimeAsync(1999);
+      expect(log).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(log).toEqual(['a', 'b']);
+      (await a)();
+      (await b)();
+      // Over: the next call is granted at once.
+      expect((await rate.acquire('acme')).ok).toBe(true);
+      rate.close();
+    });
+
+    test('a call that may not wait that long is refused at once, with the wait left; one that may, waits', async () => {
+      const rate = limiter(5, 1000);
+      rate.hold('acme', 30_000);
+      await jest.advanceTimersByTimeAsync(1000);
+
+      expect(await rate.acquire('acme', { maxHoldWaitMs: 5000 })).toEqual({ ok: false, reason: 'account_held', estimatedWaitMs: 29_000 });
+      const waits: number[] = [];
+      void rate.acquire('acme', { maxHoldWaitMs: 60_000, longWaitMs: 2000, onLongWait: (ms) => waits.push(ms) });
+      expect(rate.queueLength('acme')).toBe(1);
+      // The busy notice counts the hold in.
+      expect(waits).toEqual([29_000]);
+      // Other accounts are not held.
+      expect((await rate.acquire('globex', { maxHoldWaitMs: 0 })).ok).toBe(true);
+      rate.close();
+    });
+
+    test('the queue wait counts the hold in too, against maxWaitMs', async () => {
+      const rate = limiter(5, 1000);
+      rate.hold('acme', 10_000);
+
+      expect(await rate.acquire('acme', { maxWaitMs: 5000 })).toEqual({ ok: false, reason: 'queue_too_long', estimatedWaitMs: 10_000 });
+      rate.close();
+    });
+
+    test('calls already waiting that may not wait as long as a new hold are refused when it begins', async () => {
+      const rate = limiter(1, 1000);
+      const inFlight = granted(await rate.acquire('acme'));
+      const patient = rate.acquire('acme', { maxHoldWaitMs: 60_000 });
+      const hasty = rate.acquire('acme', { maxHoldWaitMs: 5000 });
+
+      rate.hold('acme', 30_000);
+      inFlight();
+
+      expect(await hasty).toEqual({ ok: false, reason: 'account_held', estimatedWaitMs: 30_000 });
+      expect(rate.queueLength('acme')).toBe(1);
+      await jest.advanceTimersByTimeAsync(29_999);
+      expect(rate.queueLength('acme')).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      granted(await patient)();
+      rate.close();
+    });
+
+    test('a later, shorter hold does not end a longer one early', async () => {
+      const rate = limiter(5, 1000);
+      rate.hold('acme', 30_000);
+      rate.hold('acme', 1000);
+
+      expect(await rate.acquire('acme', { maxHoldWaitMs: 0 })).toMatchObject({ reason: 'account_held', estimatedWaitMs: 30_000 });
+      rate.hold('acme', 60_000);
+      expect(await rate.acquire('acme', { maxHoldWaitMs: 0 })).toMatchObject({ reason: 'account_held', estimatedWaitMs: 60_000 });
+      rate.close();
+    });
+
+    test('is capped at MAX_HOLD_MS', async () => {
+      const rate = limiter(5, 1000);
+      rate.hold('acme', 10 * MAX_HOLD_MS);
+
+      expect(await rate.acquire('acme', { maxHoldWaitMs: 0 })).toMatchObject({ reason: 'account_held', estimatedWaitMs: MAX_HOLD_MS });
+      rate.close();
+    });
+
+    test('a held account is kept while held and forgotten by the sweep once the hold is over', async () => {
+      const rate = limiter(1, 1000);
+      const use = async (account: string): Promise<void> => granted(await rate.acquire(account))();
+      rate.hold('held', 5000);
+      expect(rate.trackedAccounts).toBe(1);
+
+      await jest.advanceTimersByTimeAsync(2000);
+      await use('a'); // t=2000: sweeps; the hold has 3 s to go
+      expect(rate.trackedAccounts).toBe(2);
+
+      await jest.advanceTimersByTimeAsync(4000);
+      await use('b'); // t=6000: sweeps; the hold ended at 5000, a's window at 3000
+      expect(rate.trackedAccounts).toBe(1);
+      // Forgotten means over: nothing is held any more.
+      expect((await rate.acquire('held', { maxHoldWaitMs: 0 })).ok).toBe(true);
+      rate.close();
+    });
+
+    test('does nothing after close or for a non-positive duration', async () => {
+      const rate = limiter(1, 1000);
+      rate.hold('acme', 0);
+      rate.hold('acme', Number.NaN);
+      expect((await rate.acquire('acme', { maxHoldWaitMs: 0 })).ok).toBe(true);
+      rate.close();
+      rate.hold('globex', 1000);
+      expect(rate.trackedAccounts).toBe(0);
+    });
   });
 });

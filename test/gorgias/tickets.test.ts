@@ -157,6 +157,20 @@ describe('getTicket', () => {
     expect(failureOf(await makeClient().getTicket(CREDS, id))).toMatchObject({ kind: 'rejected', status: 0 });
     expect(fake.count()).toBe(0);
   });
+
+  // 100 KB of `<` took 6.9 s here before (tag-stripping regexes, quadratic), blocking every conversation;
+  // this body is nine times that, near the 1 MiB limit. The bound only tells linear from quadratic.
+  test('a body_html full of unclosed tags near the size limit is read in well under a second or two', async () => {
+    const unclosed = '<'.repeat(300_000) + '<a'.repeat(150_000) + '<!--'.repeat(75_000);
+    fake.addTicket('acme', { id: 8, raw: { messages: [{ id: 1, body_text: '', body_html: unclosed }] } });
+    const client = makeClient({ timeoutMs: 10_000 });
+
+    const started = performance.now();
+    const ticket = valueOf(await client.getTicket(CREDS, 8));
+
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(ticket.lastMessage?.text?.startsWith('<<<')).toBe(true);
+  });
 });
 
 describe('createTicket', () => {
@@ -362,6 +376,47 @@ describe.each(EVERY_CALL)('%s fails cleanly on', (_name, call) => {
 
     expect(failureOf(await call(makeClient({ timeoutMs: 100 }), CREDS))).toEqual(failure);
     expect(fake.count('acme')).toBe(1);
+  });
+});
+
+describe('a 2xx whose body cannot be used', () => {
+  test.each(READS)('%s: a read says only that the answer was unusable', async (_name, call) => {
+    fake.setBehaviourOnce('acme', htmlPage(200, 'Welcome'));
+
+    expect(failureOf(await call(makeClient(), CREDS))).toEqual({ kind: 'bad_response', reason: 'not_json' });
+  });
+
+  test.each(WRITES)('%s: a write says Gorgias performed it, so that nobody sends it again', async (_name, call) => {
+    fake.setBehaviourOnce('acme', htmlPage(201, 'Created'));
+
+    expect(failureOf(await call(makeClient(), CREDS))).toEqual({ kind: 'bad_response', reason: 'not_json', writeAccepted: true });
+    expect(fake.count('acme')).toBe(1);
+  });
+
+  test.each(WRITES.filter(([name]) => name.startsWith('create')))('%s: an answer without an id', async (_name, call) => {
+    fake.setBehaviourOnce('acme', jsonReply(201, { status: 'open' }));
+
+    expect(failureOf(await call(makeClient(), CREDS))).toEqual({ kind: 'bad_response', reason: 'unexpected_shape', writeAccepted: true });
+  });
+
+  test('a write answered 2xx with a body over maxResponseBytes was performed all the same', async () => {
+    fake.setBehaviourOnce('acme', jsonReply(201, { id: 77, padding: 'x'.repeat(5000) }));
+
+    const failure = failureOf(await makeClient({ maxResponseBytes: 1024 }).createTicket(CREDS, { customerEmail: 'jane@example.com', subject: 's', message: 'm' }));
+
+    expect(failure).toEqual({ kind: 'bad_response', reason: 'too_large', writeAccepted: true });
+  });
+
+  test('but not a write answered with an error, a redirect, or a read with a large body', async () => {
+    const client = makeClient({ maxResponseBytes: 1024 });
+    const create = (): ReturnType<GorgiasClient['createTicket']> => client.createTicket(CREDS, { customerEmail: 'jane@example.com', subject: 's', message: 'm' });
+
+    fake.setBehaviourOnce('acme', { status: 500, body: 'x'.repeat(5000) });
+    expect(failureOf(await create())).toEqual({ kind: 'bad_response', reason: 'too_large' });
+    fake.setBehaviourOnce('acme', { status: 303, headers: { location: '/elsewhere' } });
+    expect(failureOf(await create())).toEqual({ kind: 'bad_response', reason: 'unexpected_shape' });
+    fake.setBehaviourOnce('acme', jsonReply(200, { id: 1, padding: 'x'.repeat(5000) }));
+    expect(failureOf(await client.getTicket(CREDS, 1))).toEqual({ kind: 'bad_response', reason: 'too_large' });
   });
 });
 

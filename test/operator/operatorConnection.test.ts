@@ -30,17 +30,21 @@ function expectNoSecret(text: string): void {
 
 beforeAll(async () => {
   await fake.start();
-  client = new GorgiasClient({ urlTemplate: fake.urlTemplate, timeoutMs: 10_000, userAgent: 'operator-connection-test' });
   impatientClient = new GorgiasClient({ urlTemplate: fake.urlTemplate, timeoutMs: 200, userAgent: 'operator-connection-test' });
 });
 
 beforeEach(() => {
+  // A client per test: a 429 holds its account for the Retry-After, which must not reach the next test.
+  client = new GorgiasClient({ urlTemplate: fake.urlTemplate, timeoutMs: 10_000, userAgent: 'operator-connection-test' });
   fake.reset();
   fake.addAccount({ subdomain: 'acme', users: [{ email: 'ops@acme.com', apiKey: API_KEY }], account: { domain: 'acme-prod' } });
 });
 
-afterAll(async () => {
+afterEach(() => {
   client.close();
+});
+
+afterAll(async () => {
   impatientClient.close();
   await fake.stop();
 });
