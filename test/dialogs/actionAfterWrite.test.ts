@@ -6,7 +6,7 @@
  */
 import type { Activity } from 'botbuilder';
 import { htmlPage, jsonReply, type RecordedRequest } from '../support/fakeGorgias';
-import { shownAll, suggestedTitles, type BotHarness, type HarnessOptions } from '../support/dialogHarness';
+import { shownAll, suggestedTitles, type BotHarness, type HarnessOptions, connectAs } from '../support/dialogHarness';
 import { dialogFixture } from '../support/dialogFixture';
 
 const EMAIL = 'agent@acme.com';
@@ -18,14 +18,8 @@ const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
   gorgias.addTicket('acme', { id: 501, subject: 'Broken zipper', status: 'open', customer: { email: 'jane@shop.com', name: 'Jane Doe' } });
 });
 
-async function connectedChat(options: Partial<HarnessOptions> = {}): Promise<BotHarness> {
-  const harness = chat(options);
-  await harness.say('connect');
-  await harness.say('acme');
-  await harness.say(EMAIL);
-  const replies = harness.channelId === 'emulator' ? await harness.say({ value: { apiKey: KEY } }) : await harness.say(KEY);
-  expect(shownAll(replies)).toContain('connected to the Gorgias account **acme**');
-  return harness;
+function connectedChat(options: Partial<HarnessOptions> = {}): Promise<BotHarness> {
+  return connectAs(chat(options), 'acme', EMAIL, KEY);
 }
 
 function actionRequests(method: string): RecordedRequest[] {

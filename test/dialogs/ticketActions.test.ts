@@ -6,7 +6,7 @@
  */
 import type { Activity, Attachment } from 'botbuilder';
 import { jsonReply, type FakeBehaviour, type FakeTenant, type RecordedRequest } from '../support/fakeGorgias';
-import { shown, shownAll, suggestedTitles, type BotHarness, type HarnessOptions } from '../support/dialogHarness';
+import { shown, shownAll, suggestedTitles, type BotHarness, type HarnessOptions, connectAs } from '../support/dialogHarness';
 import { dialogFixture } from '../support/dialogFixture';
 import { ALL_ACTIONS } from '../../src/config';
 import { exampleOf } from '../../src/actionCommands';
@@ -31,14 +31,8 @@ const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
 });
 
 /** A chat whose user has connected the acme account (key pasted in the card, or typed where there are no cards). */
-async function connectedChat(options: Partial<HarnessOptions> = {}): Promise<BotHarness> {
-  const harness = chat(options);
-  await harness.say('connect');
-  await harness.say('acme');
-  await harness.say(EMAIL);
-  const replies = harness.channelId === 'emulator' ? await harness.say({ value: { apiKey: KEY } }) : await harness.say(KEY);
-  expect(shownAll(replies)).toContain('connected to the Gorgias account **acme**');
-  return harness;
+function connectedChat(options: Partial<HarnessOptions> = {}): Promise<BotHarness> {
+  return connectAs(chat(options), 'acme', EMAIL, KEY);
 }
 
 /** Requests the actions made (the connect dialog's account check left out). */

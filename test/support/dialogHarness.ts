@@ -194,3 +194,16 @@ export function suggestedTitles(reply: Partial<Activity> | undefined): string[] 
 export async function refusedUrlTemplate(): Promise<string> {
   return `http://127.0.0.1:${await closedLoopbackPort()}/{subdomain}`;
 }
+
+/**
+ * Connects the harness's user to `subdomain`: the key pasted into the card where the channel renders
+ * cards ('emulator'), typed where it does not. Fails the test if the bot does not say it is connected.
+ */
+export async function connectAs(harness: BotHarness, subdomain: string, email: string, apiKey: string): Promise<BotHarness> {
+  await harness.say('connect');
+  await harness.say(subdomain);
+  await harness.say(email);
+  const replies = harness.channelId === 'emulator' ? await harness.say({ value: { apiKey } }) : await harness.say(apiKey);
+  expect(shownAll(replies)).toContain(`connected to the Gorgias account **${subdomain}**`);
+  return harness;
+}
