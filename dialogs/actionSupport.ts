@@ -16,6 +16,7 @@ import type { AdaptiveCard } from '../src/cards/apiKeyCard';
 import type { TicketLinks } from '../src/cards/tickets';
 import { asAttachment } from '../src/cards/adaptive';
 import { channelRendersAdaptiveCards } from '../src/channels';
+import { sendNow } from '../src/heldReplies';
 import { busy, explainFailure, type FailureContext } from '../src/messages/tickets';
 import * as say from '../src/messages/bot';
 
@@ -67,7 +68,8 @@ export function busyNotice(context: TurnContext): CallOptions {
     onQueued: async (waitMs) => {
       if (context.turnState.get(BUSY_NOTICE_SENT) === true) return;
       context.turnState.set(BUSY_NOTICE_SENT, true);
-      await context.sendActivity(busy(waitMs));
+      // Now, not with the turn's replies: it is about the wait, which it would otherwise follow.
+      await sendNow(context, busy(waitMs));
     },
   };
 }
@@ -78,7 +80,8 @@ export async function sendResult(context: TurnContext, card: AdaptiveCard, text:
     ? MessageFactory.attachment(asAttachment(card))
     : MessageFactory.text(text);
   if (suggestions.length > 0) message.suggestedActions = { actions: suggestions.map(toCardAction), to: [] };
-  await context.sendActivity(message);
+  // What Gorgias answered is true whatever becomes of this turn's save (see heldReplies.ts).
+  await sendNow(context, message);
 }
 
 function toCardAction(action: string | CardAction): CardAction {
@@ -126,5 +129,5 @@ export async function reportFailure(
   const suggestions: (string | CardAction)[] = [];
   if (failure.kind === 'unauthorized' && keyOwner === 'user') suggestions.push(say.RECONNECT);
   else if (retryCommand !== undefined && isTransient(failure)) suggestions.push(retryButton(retryCommand));
-  await context.sendActivity(suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions.map(toCardAction), text) : MessageFactory.text(text));
+  await sendNow(context, suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions.map(toCardAction), text) : MessageFactory.text(text));
 }

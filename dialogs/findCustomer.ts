@@ -5,6 +5,7 @@ import { customerText, noCustomer } from '../src/messages/tickets';
 import type { Customer } from '../src/gorgias/models';
 import type { ConnectedProfile } from '../src/profile/profile';
 import { busyNotice, linksFor, profileForAction, reportFailure, sendResult, type ActionServices } from './actionSupport';
+import { sendNow } from '../src/heldReplies';
 
 export const CUSTOMER_TICKETS_SHOWN = 5;
 
@@ -35,7 +36,7 @@ export async function showCustomer(
 ): Promise<void> {
   // Said first: if the tickets cannot be listed, the user must still learn what the lead tells (e.g. that
   // the customer exists, so no new one was created).
-  if (lead) await context.sendActivity(lead);
+  if (lead) await sendNow(context, lead);
   const tickets = await services.gorgias.listCustomerTickets(profile, customer.id, CUSTOMER_TICKETS_SHOWN, busyNotice(context));
   if (!tickets.ok) {
     await reportFailure(services, context, profile, tickets.failure, { topic: { kind: 'customer', email: customer.email } }, retryCommand);

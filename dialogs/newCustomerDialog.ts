@@ -10,6 +10,7 @@ import type { ConnectedProfile } from '../src/profile/profile';
 import { busyNotice, type ActionServices } from './actionSupport';
 import { ConfirmThenCreateDialog, type DraftOptions, type FailedCreate } from './confirmThenCreateDialog';
 import { showCustomer } from './findCustomer';
+import { sendNow } from '../src/heldReplies';
 
 export const NEW_CUSTOMER_DIALOG = 'newCustomer';
 const NAME_PROMPT = 'newCustomer.name';
@@ -66,7 +67,7 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
     const email = options.email as string;
     const result = await this.services.gorgias.createCustomer(profile, { name, email }, busyNotice(context));
     if (result.ok) {
-      await context.sendActivity(customerCreated(result.value));
+      await sendNow(context, customerCreated(result.value));
       return undefined;
     }
     if (!isConflict(result.failure)) return { failure: result.failure, topic: { kind: 'customer', email } };
@@ -74,7 +75,7 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
     if (existing?.ok && existing.value) {
       await showCustomer(this.services, context, profile, existing.value, `find customer ${email}`, customerAlreadyExists(email));
     } else {
-      await context.sendActivity(customerAlreadyExists(email).replace(/ Here it is:$/, ''));
+      await sendNow(context, customerAlreadyExists(email).replace(/ Here it is:$/, ''));
     }
     return undefined;
   }

@@ -2,6 +2,7 @@
 import type { TurnContext } from 'botbuilder';
 import { tagsAdded } from '../src/messages/tickets';
 import { busyNotice, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { sendNow } from '../src/heldReplies';
 
 export async function tagTicket(services: ActionServices, context: TurnContext, ticketId: number, tag: string): Promise<void> {
   const profile = await profileForAction(services, context);
@@ -11,5 +12,5 @@ export async function tagTicket(services: ActionServices, context: TurnContext, 
     await reportFailure(services, context, profile, result.failure, { topic: { kind: 'ticket', id: ticketId } }, `tag ticket ${ticketId} ${tag}`);
     return;
   }
-  await context.sendActivity(tagsAdded(ticketId, [tag]));
+  await sendNow(context, tagsAdded(ticketId, [tag]));
 }

@@ -8,6 +8,7 @@ import { busyNotice, profileForAction, reportFailure, type ActionServices } from
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
 import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { InterruptibleDialog } from './interruptibleDialog';
+import { sendNow } from '../src/heldReplies';
 
 export const TICKET_CHANGE_DIALOG = 'ticketChange';
 const WATERFALL = 'ticketChange.steps';
@@ -82,7 +83,8 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
       await reportFailure(this.services, step.context, profile, result.failure, { topic: { kind: 'ticket', id: ticketId } }, commandFor(change, ticketId));
       return step.endDialog();
     }
-    await step.context.sendActivity(change === 'delete' ? ticketDeleted(named) : statusChanged(named, statusAfter(change)));
+    // Done in Gorgias: said whatever becomes of this turn's save (see heldReplies.ts).
+    await sendNow(step.context, change === 'delete' ? ticketDeleted(named) : statusChanged(named, statusAfter(change)));
     return step.endDialog();
   }
 }

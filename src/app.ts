@@ -3,6 +3,7 @@
  * dialogs, the bot, the adapter and the HTTP server. index.ts runs it; the end-to-end tests build the
  * very same thing, and the dialog tests build the bot itself with createBot.
  */
+import type http from 'node:http';
 import type { ConversationState, Storage } from 'botbuilder';
 import type { Server } from 'restify';
 import type { Logger } from 'pino';
@@ -27,9 +28,20 @@ import * as say from './messages/bot';
 export interface App {
   server: Server;
   storage: Storage;
-  /** Stops accepting requests and releases storage and connections. */
-  close(): Promise<void>;
+  /**
+   * Stops: no new connections, and 503 for requests that still arrive on open ones; the requests in
+   * flight get up to `graceMs` to finish, then their connections are cut. Storage is flushed and
+   * released last. Resolves true when everything in flight finished in time.
+   */
+  close(graceMs?: number): Promise<boolean>;
+  /** Cuts every connection now (a second stop signal); a close() under way then finishes at once. */
+  abort(): void;
 }
+
+/** How long requests in flight get to finish when the bot is stopped, unless told otherwise. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** How often connections that finished their request are closed while stopping. */
+const IDLE_SWEEP_MS = 100;
 
 /** A problem found while starting that must stop the bot; `message` is the one line to print. */
 export class StartupError extends Error {
@@ -85,21 +97,53 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     logger,
   });
   const adapter = createAdapter(config.botFramework, logger, (context) => bot.resetDialog(context));
+  let stopping = false;
   const server = createServer({
     adapter,
     bot,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     loopbackChannelsOnly: !config.botFramework.MicrosoftAppId && config.anonymousServiceUrls === 'loopback',
+    stopping: () => stopping,
   });
+  // restify's own server is the node one underneath, which can close connections by state.
+  // (restify types it as http, https or spdy; this bot serves plain http, TLS ends in front of it.)
+  const httpServer = server.server as http.Server;
+  let closing: Promise<boolean> | undefined;
 
   return {
     server,
     storage,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      gorgias.close();
-      await storageHandle.close();
+    close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
+      closing ??= (async () => {
+        stopping = true;
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        // A kept-alive connection stays open after its request: close each as soon as it is idle.
+        httpServer.closeIdleConnections();
+        const sweep = setInterval(() => httpServer.closeIdleConnections(), IDLE_SWEEP_MS);
+        let timer: NodeJS.Timeout | undefined;
+        const inTime = await Promise.race([
+          drained.then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), graceMs);
+          }),
+        ]);
+        clearInterval(sweep);
+        clearTimeout(timer);
+        if (!inTime) {
+          logger.warn({ event: 'server.stop_timeout', graceMs }, 'requests still in flight at the end of the grace period were cut off');
+          httpServer.closeAllConnections();
+        }
+        gorgias.close();
+        // Flushes writes still waiting for their commit (SQLite).
+        await storageHandle.close();
+        return inTime;
+      })();
+      return closing;
+    },
+    abort() {
+      stopping = true;
+      httpServer.closeAllConnections();
     },
   };
 }

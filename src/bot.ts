@@ -15,6 +15,7 @@ import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
 import { DialogContexts } from './dialogContexts';
+import { HeldReplies } from './heldReplies';
 import { isETagConflict } from './storage/optimisticConversationState';
 
 export interface BotDependencies {
@@ -85,20 +86,26 @@ export class GorgiasBot extends ActivityHandler {
 
   /**
    * Runs the turn after any earlier turn of the same conversation has finished, then writes conversation
-   * state once, with the eTag it was read with (see OptimisticConversationState).
+   * state once, with the eTag it was read with (see OptimisticConversationState). The turn's replies go
+   * out only once that write has succeeded (see HeldReplies).
    */
   override async run(context: TurnContext): Promise<void> {
     const activity = context.activity;
     await this.queue.run(`${activity.channelId}/${activity.conversation?.id}`, async () => {
-      await super.run(context);
+      const replies = new HeldReplies(context);
       try {
+        await super.run(context);
         await this.deps.conversationState.saveChanges(context, false);
       } catch (error) {
+        // What the turn said may not be true now: the adapter's error handler answers instead.
+        replies.discard();
         if (!isETagConflict(error)) throw error;
         // Another instance handled a message of this conversation meanwhile: keep its changes, not ours.
         this.deps.logger.warn({ event: 'state.etag_conflict', channelId: activity.channelId }, 'conversation changed by another turn; asked the user to resend');
         await context.sendActivity(say.RESEND_PLEASE);
+        return;
       }
+      await replies.release();
     });
   }
 

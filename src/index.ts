@@ -47,11 +47,16 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator will not wait for the turns in flight.
+      logger.warn({ event: 'server.stopping_now', signal }, 'stopping now; turns in flight are cut off');
+      app.abort();
+      return;
+    }
     stopping = true;
-    logger.info({ event: 'server.stopping', signal }, 'stopping');
+    logger.info({ event: 'server.stopping', signal }, 'stopping: finishing the turns in flight');
     app.close().then(
-      () => process.exit(0),
+      (inTime) => process.exit(inTime ? 0 : 1),
       () => process.exit(1),
     );
   };

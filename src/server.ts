@@ -20,23 +20,42 @@ export interface ServerOptions {
    * machine, and only for a channel on it.
    */
   loopbackChannelsOnly: boolean;
+  /**
+   * True once the bot is stopping: requests that still arrive (on a kept-alive connection) get 503 and
+   * `Connection: close`, so the caller retries elsewhere and the connection does not hold the stop up.
+   */
+  stopping?: () => boolean;
 }
+
+/** Said to a request that arrives while the bot stops. */
+export const STOPPING = 'the bot is stopping; send the activity again';
 
 /** Said to a caller refused by loopbackChannelsOnly; names the setting, not what it sent. */
 export const SERVICE_URL_REFUSED =
   'This bot runs without a MicrosoftAppId (Emulator mode) and answers only a channel on this machine; see ANONYMOUS_SERVICE_URLS.';
 
-export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChannelsOnly }: ServerOptions): Server {
+export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChannelsOnly, stopping = () => false }: ServerOptions): Server {
   // restify logs through the bot's logger, so its lines get the same redaction and serializers (see logger.ts).
   // restify 11 takes a pino logger; @types/restify still describes the bunyan one of older versions.
   const restifyLog = logger.child({ component: 'restify' }) as unknown as restify.ServerOptions['log'];
   const server = restify.createServer({ name: BOT_NAME, handleUncaughtExceptions: false, log: restifyLog });
   const startedAt = Date.now();
 
-  server.get('/healthz', (_req: Request, res: Response, next: restify.Next) => {
+  server.pre((_req: Request, res: Response, next: restify.Next) => {
+    if (!stopping()) return next();
+    res.setHeader('Connection', 'close');
+    res.setHeader('Retry-After', '1');
+    res.json(503, { error: STOPPING });
+    return next(false);
+  });
+
+  const health = (_req: Request, res: Response, next: restify.Next): void => {
     res.json(200, { status: 'ok', name: BOT_NAME, version: BOT_VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
     next();
-  });
+  };
+  server.get('/healthz', health);
+  // Some load-balancer probes use HEAD.
+  server.head('/healthz', health);
 
   server.post(
     '/api/messages',

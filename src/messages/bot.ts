@@ -105,7 +105,9 @@ export function operatorUnavailable(host: string, email: string, reason: string)
 export const RESEND_PLEASE =
   "Sorry, I was handling another message of yours at the same moment and couldn't save this one. Please send it again.";
 
-export const TURN_ERROR = 'Sorry, something went wrong on my side. Please send your message again.';
+/** After a failed turn the conversation's dialog is reset (see GorgiasBot.resetDialog): what was under way starts again. */
+export const TURN_ERROR =
+  "Sorry, something went wrong on my side and I couldn't finish that. Please try again; if we were in the middle of something, start it again (type **help** to see what I can do).";
 
 /** Said before a yes/no question asked again, after an answer that was neither. */
 export const ANSWER_YES_OR_NO = 'Please answer **yes** or **no**.';

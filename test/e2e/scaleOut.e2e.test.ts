@@ -169,16 +169,19 @@ describe('two bot processes sharing one Azure Blob Storage container', () => {
 
     const key = sent.find((turn) => turn.label === 'key')!;
     const keyReplies = repliesTo(channel, onA.id, key.activityId).map(visibleText).join('\n');
-    expect(keyReplies).toContain("You're connected to the Gorgias account **acme**");
     if (resent.includes(key)) {
-      // The key's turn lost the race and said so: the dialog still waits for the key, so resending it works.
+      // The key's turn lost the race and said so, and only that: its "connected" was never sent, since
+      // nothing was stored. The dialog still waits for the key, so resending it works.
+      expect(keyReplies).not.toContain("You're connected");
       expect(textOf(await onB.submit({ apiKey: API_KEY }))).toContain("You're connected to the Gorgias account **acme**");
+    } else {
+      expect(keyReplies).toContain("You're connected to the Gorgias account **acme**");
     }
     // Either way the user, who was told they are connected (and not asked to resend, or who resent), is.
     await expectConnectedOnEveryInstance(onA, onB);
   });
 
-  test('a turn that read the state before the other instance saved the profile is refused, not written over it', async () => {
+  test('a turn that read the state before the other instance saved the profile is refused, not written over it, and claims nothing', async () => {
     const onA = new EmulatorConversation(instanceA.url, channel);
     const onB = onA.via(instanceB.url);
     await onA.conversationUpdate();
@@ -187,35 +190,25 @@ describe('two bot processes sharing one Azure Blob Storage container', () => {
     expect(textOf(await onB.say(EMAIL))).toMatch(/API key/i);
     const conflictsOnB = eventsOf(instanceB, 'state.etag_conflict').length;
 
-    // B's turn (an answer too short to be a key) is held in the middle: it has read the conversation's
-    // state and sent its re-ask, and will write the state only once the channel answers that re-ask.
+    // B's key turn reads the conversation's state, then waits for Gorgias (slowed down for it alone).
+    const account = { domain: 'acme', created_datetime: '2024-01-15T10:00:00.000000+00:00', status: { status: 'active' }, settings: [] };
+    gorgias.setBehaviourOnce('acme', { status: 200, body: JSON.stringify(account), delayMs: 1_500 });
+    const callsBefore = gorgias.count('acme');
     const heldTurnId = randomUUID();
-    let reachedChannel!: () => void;
-    const heldTurnReadState = new Promise<void>((resolve) => (reachedChannel = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    channel.holdCall = (call) => {
-      if (call.method !== 'POST' || call.activityId !== heldTurnId) return undefined;
-      reachedChannel();
-      return released;
-    };
-    try {
-      const heldTurn = onB.post({ type: 'message', text: 'short', id: heldTurnId });
-      await heldTurnReadState;
+    const heldTurn = onB.post({ type: 'message', id: heldTurnId, value: { apiKey: API_KEY } });
+    for (let waited = 0; gorgias.count('acme') === callsBefore && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
 
-      // Meanwhile A connects the account and saves the profile.
-      const connected = await onA.submit({ apiKey: API_KEY });
-      expect(textOf(connected)).toContain("You're connected to the Gorgias account **acme**");
-      expect(askedToResend(connected.messages)).toBe(false);
+    // Meanwhile A connects the account and saves the profile.
+    const connected = await onA.submit({ apiKey: API_KEY });
+    expect(textOf(connected)).toContain("You're connected to the Gorgias account **acme**");
+    expect(askedToResend(connected.messages)).toBe(false);
 
-      // B's write, based on the version without the profile, must fail rather than erase the profile.
-      release();
-      expect((await heldTurn).status).toBe(200);
-      expect(askedToResend(repliesTo(channel, onB.id, heldTurnId))).toBe(true);
-    } finally {
-      release();
-      channel.holdCall = undefined;
-    }
+    // B's write, based on the version without A's profile, must fail rather than write over it; and B,
+    // whose turn stored nothing, says only that, never that it connected.
+    expect((await heldTurn).status).toBe(200);
+    const heldReplies = repliesTo(channel, onB.id, heldTurnId);
+    expect(askedToResend(heldReplies)).toBe(true);
+    expect(heldReplies.map(visibleText).join('\n')).not.toContain("You're connected");
 
     await expectConnectedOnEveryInstance(onA, onB);
     for (let waited = 0; eventsOf(instanceB, 'state.etag_conflict').length === conflictsOnB && waited < 10_000; waited += 50) {

@@ -1,0 +1,80 @@
+/**
+ * Replies held back until the turn's state is saved.
+ *
+ * A turn sends its replies while it runs, and the bot saves conversation state after. Were the save to
+ * fail (a full disk, a storage outage, another instance's newer version), the user would already have
+ * read "You're connected" for a profile that was never stored, and then "something went wrong", which
+ * for a typed key means pasting it once more. So a turn's messages wait until the save has succeeded;
+ * a failed turn drops them, and only the error's own answer is sent.
+ *
+ * Some replies are true whatever becomes of the save, and go out at once with sendNow, after anything
+ * held before them (so the order is kept): what Gorgias did ("Ticket #5012 created": a user who never
+ * saw it would create it again) and progress notices ("waiting for Gorgias", useless late). Typing
+ * indicators are never held.
+ */
+import { ActivityTypes, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
+
+const HELD_REPLIES = Symbol('heldReplies');
+
+export class HeldReplies {
+  private held: Partial<Activity>[] = [];
+  private holding = true;
+  private sendingNow = false;
+
+  constructor(private readonly context: TurnContext) {
+    context.turnState.set(HELD_REPLIES, this);
+    context.onSendActivities(async (_context, activities, next) => {
+      if (!this.holding || this.sendingNow || activities.every(isTyping)) return next();
+      this.held.push(...activities);
+      // No channel has the message yet, so there is no id to give: nothing in this bot reads one.
+      return activities.map((): ResourceResponse => ({ id: '' }));
+    });
+  }
+
+  /** Sends what was held, in order; later sends of the turn go straight out. */
+  async release(): Promise<void> {
+    this.holding = false;
+    await this.flush();
+  }
+
+  /** Forgets what was held (the turn failed); later sends of the turn go straight out. */
+  discard(): void {
+    this.holding = false;
+    this.held = [];
+  }
+
+  /** Sends what was held, then `activity`, now; later replies are held again. */
+  async sendNow(activity: Partial<Activity> | string): Promise<void> {
+    this.sendingNow = true;
+    try {
+      await this.flush();
+      await this.context.sendActivity(activity);
+    } finally {
+      this.sendingNow = false;
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const held = this.held;
+    this.held = [];
+    if (held.length === 0) return;
+    const wasSendingNow = this.sendingNow;
+    this.sendingNow = true;
+    try {
+      await this.context.sendActivities(held);
+    } finally {
+      this.sendingNow = wasSendingNow;
+    }
+  }
+}
+
+/** Sends a reply that is true whatever becomes of the turn's save (see above), with what was held before it. */
+export async function sendNow(context: TurnContext, activity: Partial<Activity> | string): Promise<void> {
+  const replies = context.turnState.get(HELD_REPLIES) as HeldReplies | undefined;
+  if (replies) await replies.sendNow(activity);
+  else await context.sendActivity(activity);
+}
+
+function isTyping(activity: Partial<Activity>): boolean {
+  return activity.type === ActivityTypes.Typing;
+}

@@ -1,0 +1,97 @@
+/**
+ * A turn's replies go out only once its state is saved: when the save fails, the user is not told
+ * "You're connected" (or "disconnected") for something that was never stored. What Gorgias did is said
+ * whatever becomes of the save. Real bot, real SQLite storage, Emulator-shaped conversations; the
+ * failure is a storage write refused the way a full disk refuses it.
+ */
+import type { Storage, StoreItems } from 'botbuilder';
+import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
+import { e2eFixture } from '../support/e2eFixture';
+import { TURN_ERROR } from '../../src/messages/bot';
+
+const EMAIL = 'agent@acme.com';
+const API_KEY = 'held-replies-secret-key-0123456789abcdef';
+
+const textOf = (reply: TurnReply): string => reply.messages.map(visibleText).join('\n');
+
+/** Makes conversation-state writes fail with SQLite's disk-full error until the returned function is called. */
+function failConversationWrites(storage: Storage): () => void {
+  const write = storage.write.bind(storage);
+  storage.write = async (changes: StoreItems) => {
+    if (Object.keys(changes).some((key) => key.includes('/conversations/'))) {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    }
+    return write(changes);
+  };
+  return () => {
+    storage.write = write;
+  };
+}
+
+describe('replies wait for the state to be saved', () => {
+  const { channel, bot, gorgias } = e2eFixture({
+    accounts: [{ subdomain: 'acme', users: [{ email: EMAIL, apiKey: API_KEY }] }],
+    env: { STORAGE: 'sqlite' },
+  });
+
+  test('the key turn whose save fails does not say "connected"; status agrees, and connecting again works', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await chat.say('connect');
+    await chat.say('acme');
+    await chat.say(EMAIL);
+    const restore = failConversationWrites(bot.app.storage);
+    let reply: TurnReply;
+    try {
+      reply = await chat.submit({ apiKey: API_KEY });
+    } finally {
+      restore();
+    }
+    expect(textOf(reply)).not.toContain("You're connected");
+    expect(textOf(reply)).toContain(TURN_ERROR);
+    expect(textOf(await chat.say('status'))).toMatch(/haven't connected/);
+
+    await chat.say('connect');
+    await chat.say('acme');
+    await chat.say(EMAIL);
+    expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected to the Gorgias account **acme**");
+    expect(textOf(reply)).not.toContain(API_KEY);
+  });
+
+  test('disconnect whose save fails does not say "disconnected", and the account stays connected', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await chat.say('connect');
+    await chat.say('acme');
+    await chat.say(EMAIL);
+    expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected");
+    const restore = failConversationWrites(bot.app.storage);
+    let reply: TurnReply;
+    try {
+      reply = await chat.say('disconnect');
+    } finally {
+      restore();
+    }
+    expect(textOf(reply)).not.toMatch(/disconnected/i);
+    expect(textOf(reply)).toContain(TURN_ERROR);
+    expect(textOf(await chat.say('status'))).toContain("You're connected");
+  });
+
+  test('a ticket Gorgias created is announced even when the save after it fails, so nobody creates it twice', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await chat.say('connect');
+    await chat.say('acme');
+    await chat.say(EMAIL);
+    await chat.submit({ apiKey: API_KEY });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await chat.say(answer);
+    const restore = failConversationWrites(bot.app.storage);
+    let reply: TurnReply;
+    try {
+      reply = await chat.say('yes');
+    } finally {
+      restore();
+    }
+    const posts = gorgias.requests.filter((request) => request.method === 'POST' && request.apiPath === '/api/tickets');
+    expect(posts).toHaveLength(1);
+    expect(textOf(reply)).toMatch(/Ticket #\d+ created|created/);
+    expect(textOf(reply)).toContain(TURN_ERROR);
+  });
+});
