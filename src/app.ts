@@ -110,6 +110,7 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
   // (restify types it as http, https or spdy; this bot serves plain http, TLS ends in front of it.)
   const httpServer = server.server as http.Server;
   let closing: Promise<boolean> | undefined;
+  let aborted = false;
 
   return {
     server,
@@ -137,12 +138,13 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
         gorgias.close();
         // Flushes writes still waiting for their commit (SQLite).
         await storageHandle.close();
-        return inTime;
+        return inTime && !aborted;
       })();
       return closing;
     },
     abort() {
       stopping = true;
+      aborted = true;
       httpServer.closeAllConnections();
     },
   };

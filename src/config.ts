@@ -46,6 +46,8 @@ export interface AppConfig {
   encryption: { currentKey?: Buffer; previousKey?: Buffer };
   bruteForce: { maxFailures: number; windowMs: number };
   maxBodyBytes: number;
+  /** SHUTDOWN_GRACE_MS: how long the turns in flight get to finish when the bot is stopped. */
+  shutdownGraceMs: number;
   /**
    * ANONYMOUS_SERVICE_URLS: with no MicrosoftAppId nothing authenticates a caller, and the bot would post
    * its replies to whatever serviceUrl a request names; `loopback` (the default) answers only this machine.
@@ -152,6 +154,10 @@ function parseActions(env: Env, auth: AuthSettings): GorgiasAction[] {
   if (raw === undefined) return auth.mode === 'preauthorized' ? ['new'] : [...ALL_ACTIONS];
   if (raw.toLowerCase() === 'none') return [];
   const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  // Commas alone would otherwise read as an empty list, turning every action off without a word.
+  if (names.length === 0) {
+    throw new ConfigError(`GORGIAS_ACTIONS names no action (got ${quoted(raw)}); list actions from ${ALL_ACTIONS.join(', ')}, or write none to offer none`);
+  }
   const unknown = names.filter((name) => !(ALL_ACTIONS as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new ConfigError(`GORGIAS_ACTIONS has unknown action(s) ${unknown.join(', ')}; choose from ${ALL_ACTIONS.join(', ')}, or none`);
@@ -210,6 +216,37 @@ function parseEncryption(env: Env, storage: StorageSettings): AppConfig['encrypt
   }
 }
 
+/**
+ * What the SDK's credential factory requires of each MicrosoftAppType, checked here: the SDK would refuse the
+ * same settings only once the bot is half built (after creating the key file and opening storage).
+ */
+function checkAppType(
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI',
+  appId: string,
+  appPassword: string,
+  tenantId: string,
+): void {
+  const missing = [appId ? undefined : 'MicrosoftAppId', tenantId ? undefined : 'MicrosoftAppTenantId'].filter(
+    (name): name is string => name !== undefined,
+  );
+  if (appType === 'UserAssignedMSI') {
+    if (missing.length > 0) {
+      throw new ConfigError(`MicrosoftAppType=UserAssignedMSI needs ${namesList(missing)} (the managed identity's client id and its tenant)`);
+    }
+    if (appPassword) {
+      throw new ConfigError('MicrosoftAppType=UserAssignedMSI takes no MicrosoftAppPassword (the managed identity replaces it); leave it empty');
+    }
+    return;
+  }
+  if (appType === 'SingleTenant') {
+    // The SDK refuses SingleTenant without an app id too, so it cannot mean "the Emulator" as MultiTenant does.
+    if (missing.length > 0) throw new ConfigError(`MicrosoftAppType=SingleTenant needs ${namesList(missing)}`);
+  }
+  if (appId && !appPassword) {
+    throw new ConfigError('MicrosoftAppId is set but MicrosoftAppPassword is not');
+  }
+}
+
 export function loadConfig(env: Env): AppConfig {
   const urlTemplate = read(env, 'GORGIAS_URL_TEMPLATE') ?? 'https://{subdomain}.gorgias.com';
   const templateProblem = validateUrlTemplate(urlTemplate);
@@ -219,12 +256,7 @@ export function loadConfig(env: Env): AppConfig {
   const appId = read(env, 'MicrosoftAppId') ?? '';
   const appPassword = read(env, 'MicrosoftAppPassword') ?? '';
   const tenantId = read(env, 'MicrosoftAppTenantId') ?? '';
-  if (appType === 'SingleTenant' && appId && !tenantId) {
-    throw new ConfigError('MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId');
-  }
-  if (appId && appType !== 'UserAssignedMSI' && !appPassword) {
-    throw new ConfigError('MicrosoftAppId is set but MicrosoftAppPassword is not');
-  }
+  checkAppType(appType, appId, appPassword, tenantId);
 
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? 'data');
   const auth = parseAuth(env);
@@ -254,6 +286,7 @@ export function loadConfig(env: Env): AppConfig {
       windowMs: integer(env, 'AUTH_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
     },
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 10 * 60_000),
     anonymousServiceUrls: oneOf(env, 'ANONYMOUS_SERVICE_URLS', ['loopback', 'any'] as const, 'loopback'),
   };
 }

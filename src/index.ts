@@ -54,8 +54,8 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    logger.info({ event: 'server.stopping', signal }, 'stopping: finishing the turns in flight');
-    app.close().then(
+    logger.info({ event: 'server.stopping', signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing the turns in flight');
+    app.close(config.shutdownGraceMs).then(
       (inTime) => process.exit(inTime ? 0 : 1),
       () => process.exit(1),
     );

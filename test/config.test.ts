@@ -61,6 +61,7 @@ describe('loadConfig with nothing set', () => {
       encryption: { currentKey: undefined, previousKey: undefined },
       bruteForce: { maxFailures: 5, windowMs: 15 * 60_000 },
       maxBodyBytes: 256 * 1024,
+      shutdownGraceMs: 10_000,
       anonymousServiceUrls: 'loopback',
     });
   });
@@ -82,9 +83,13 @@ describe('loadConfig accepts', () => {
     ['PORT 65535', { PORT: '65535' }, (c) => c.port, 65535],
     ['PORT with spaces around it', { PORT: ' 8080 ' }, (c) => c.port, 8080],
     ['LOG_LEVEL in capitals', { LOG_LEVEL: 'DEBUG' }, (c) => c.logLevel, 'debug'],
-    ['MicrosoftAppType in any case', { MicrosoftAppType: 'usErassignedmsi', MicrosoftAppId: 'app-id' }, (c) => c.botFramework, {
-      MicrosoftAppId: 'app-id', MicrosoftAppPassword: '', MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: '',
+    ['MicrosoftAppType in any case', { MicrosoftAppType: 'usErassignedmsi', MicrosoftAppId: 'app-id', MicrosoftAppTenantId: 'tenant-1' }, (c) => c.botFramework, {
+      MicrosoftAppId: 'app-id', MicrosoftAppPassword: '', MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: 'tenant-1',
     }],
+    ['a UserAssignedMSI app with its tenant and no password', { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: 'msi-client-id', MicrosoftAppTenantId: 'tenant-1', MicrosoftAppPassword: '  ' }, (c) => c.botFramework, {
+      MicrosoftAppId: 'msi-client-id', MicrosoftAppPassword: '', MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: 'tenant-1',
+    }],
+    ['a MultiTenant app with a tenant set anyway', { MicrosoftAppId: 'app-id', MicrosoftAppPassword: APP_PASSWORD, MicrosoftAppTenantId: 'tenant-1' }, (c) => c.botFramework.MicrosoftAppTenantId, 'tenant-1'],
     ['a MultiTenant app id with its password', { MicrosoftAppId: 'app-id', MicrosoftAppPassword: APP_PASSWORD }, (c) => c.botFramework, {
       MicrosoftAppId: 'app-id', MicrosoftAppPassword: APP_PASSWORD, MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '',
     }],
@@ -118,6 +123,8 @@ describe('loadConfig accepts', () => {
     ['AUTH_FAILURE_LIMIT and AUTH_FAILURE_WINDOW_MINUTES at their highest', { AUTH_FAILURE_LIMIT: '1000', AUTH_FAILURE_WINDOW_MINUTES: '1440' }, (c) => c.bruteForce, { maxFailures: 1000, windowMs: 24 * 60 * 60_000 }],
     ['MAX_BODY_BYTES at its lowest', { MAX_BODY_BYTES: '1024' }, (c) => c.maxBodyBytes, 1024],
     ['MAX_BODY_BYTES at its highest', { MAX_BODY_BYTES: String(10 * 1024 * 1024) }, (c) => c.maxBodyBytes, 10 * 1024 * 1024],
+    ['SHUTDOWN_GRACE_MS by default', {}, (c) => c.shutdownGraceMs, 10_000],
+    ['SHUTDOWN_GRACE_MS of 0 (cut off at once)', { SHUTDOWN_GRACE_MS: '0' }, (c) => c.shutdownGraceMs, 0],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig(env))).toEqual(expected);
   });
@@ -195,7 +202,14 @@ describe('loadConfig refuses, with one line naming the variable', () => {
     ['an unknown MicrosoftAppType', { MicrosoftAppType: 'Tenant' }, 'MicrosoftAppType', /MultiTenant, SingleTenant, UserAssignedMSI/],
     ['an unknown ANONYMOUS_SERVICE_URLS', { ANONYMOUS_SERVICE_URLS: 'all' }, 'ANONYMOUS_SERVICE_URLS', /one of loopback, any \(got "all"\)/],
     ['a SingleTenant app without its tenant', { MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'app-id', MicrosoftAppPassword: APP_PASSWORD }, 'MicrosoftAppTenantId', /SingleTenant needs/],
+    ['a SingleTenant app without its app id', { MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 'tenant-1' }, 'MicrosoftAppId', /^MicrosoftAppType=SingleTenant needs MicrosoftAppId$/],
+    ['SingleTenant with neither app id nor tenant', { MicrosoftAppType: 'SingleTenant' }, 'MicrosoftAppTenantId', /^MicrosoftAppType=SingleTenant needs MicrosoftAppId and MicrosoftAppTenantId$/],
+    ['a UserAssignedMSI app without its tenant', { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: 'msi-client-id' }, 'MicrosoftAppTenantId', /^MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId \(the managed identity's client id and its tenant\)$/],
+    ['a UserAssignedMSI app without its app id', { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: 'tenant-1' }, 'MicrosoftAppId', /^MicrosoftAppType=UserAssignedMSI needs MicrosoftAppId \(/],
+    ['UserAssignedMSI with neither app id nor tenant', { MicrosoftAppType: 'UserAssignedMSI' }, 'MicrosoftAppTenantId', /needs MicrosoftAppId and MicrosoftAppTenantId/],
+    ['a UserAssignedMSI app with a password, never quoting it', { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: 'msi-client-id', MicrosoftAppTenantId: 'tenant-1', MicrosoftAppPassword: APP_PASSWORD }, 'MicrosoftAppPassword', /^MicrosoftAppType=UserAssignedMSI takes no MicrosoftAppPassword \(the managed identity replaces it\); leave it empty$/],
     ['an app id without its password', { MicrosoftAppId: 'app-id' }, 'MicrosoftAppPassword', /MicrosoftAppId is set/],
+    ['a SingleTenant app without its password', { MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'app-id', MicrosoftAppTenantId: 'tenant-1' }, 'MicrosoftAppPassword', /MicrosoftAppId is set/],
     ['GORGIAS_URL_TEMPLATE on http for a host that is not loopback', { GORGIAS_URL_TEMPLATE: 'http://gorgias.internal.example/{subdomain}' }, 'GORGIAS_URL_TEMPLATE', /https unless its host is a loopback/],
     ['GORGIAS_URL_TEMPLATE on http with the subdomain in the host', { GORGIAS_URL_TEMPLATE: 'http://{subdomain}.localhost:4010' }, 'GORGIAS_URL_TEMPLATE', /https unless/],
     ['GORGIAS_URL_TEMPLATE without {subdomain}', { GORGIAS_URL_TEMPLATE: 'https://acme.gorgias.com' }, 'GORGIAS_URL_TEMPLATE', /exactly once/],
@@ -227,6 +241,8 @@ describe('loadConfig refuses, with one line naming the variable', () => {
     ['GORGIAS_RATE_LIMIT_WINDOW_MS above an hour', { GORGIAS_RATE_LIMIT_WINDOW_MS: '3600001' }, 'GORGIAS_RATE_LIMIT_WINDOW_MS', /from 100 to 3600000/],
     ['an unknown GORGIAS_AUTH_MODE', { GORGIAS_AUTH_MODE: 'operator' }, 'GORGIAS_AUTH_MODE', /one of user, preauthorized \(got "operator"\)/],
     ['an unknown action', { GORGIAS_ACTIONS: 'recent,frobnicate,new' }, 'GORGIAS_ACTIONS', /unknown action\(s\) frobnicate; choose from recent, show/],
+    ['GORGIAS_ACTIONS of a comma alone, which would turn every action off', { GORGIAS_ACTIONS: ',' }, 'GORGIAS_ACTIONS', /^GORGIAS_ACTIONS names no action \(got ","\); list actions from recent, show, .*, or write none to offer none$/],
+    ['GORGIAS_ACTIONS of commas and spaces', { GORGIAS_ACTIONS: ' , ,' }, 'GORGIAS_ACTIONS', /names no action \(got ", ,"\)/],
     ['an unknown STORAGE', { STORAGE: 'redis' }, 'STORAGE', /one of sqlite, memory, blob, cosmos \(got "redis"\)/],
     ['STORAGE=blob without its connection string', { STORAGE: 'blob', STATE_ENCRYPTION_KEY: ENCRYPTION_KEY }, 'AZURE_STORAGE_CONNECTION_STRING', /STORAGE=blob needs/],
     ['STORAGE=blob with an invalid container name', { ...BLOB, AZURE_STORAGE_CONTAINER: 'Bot_State' }, 'AZURE_STORAGE_CONTAINER', /lower-case letters, digits and single hyphens \(got "Bot_State"\)/],
@@ -245,6 +261,7 @@ describe('loadConfig refuses, with one line naming the variable', () => {
     ['AUTH_FAILURE_WINDOW_MINUTES 0', { AUTH_FAILURE_WINDOW_MINUTES: '0' }, 'AUTH_FAILURE_WINDOW_MINUTES', /from 1 to 1440/],
     ['AUTH_FAILURE_WINDOW_MINUTES over a day', { AUTH_FAILURE_WINDOW_MINUTES: '1441' }, 'AUTH_FAILURE_WINDOW_MINUTES', /from 1 to 1440/],
     ['MAX_BODY_BYTES below 1 KiB', { MAX_BODY_BYTES: '1023' }, 'MAX_BODY_BYTES', /from 1024 to 10485760/],
+    ['SHUTDOWN_GRACE_MS over ten minutes', { SHUTDOWN_GRACE_MS: '600001' }, 'SHUTDOWN_GRACE_MS', /from 0 to 600000/],
     ['MAX_BODY_BYTES above 10 MiB', { MAX_BODY_BYTES: '10485761' }, 'MAX_BODY_BYTES', /from 1024 to 10485760/],
   ])('%s', (_name, env, variable, detail) => {
     const error = configErrorFor({ ...OPERATOR, ...env });

@@ -6,7 +6,7 @@
 import { MemoryStorage, Storage } from 'botbuilder';
 import type { BlobsStorageOptions } from 'botbuilder-azure-blobs';
 import path from 'path';
-import { SqliteStorage } from './sqliteStorage';
+import { SqliteStorage, sqliteProblemKind, type SqliteStartupProblem } from './sqliteStorage';
 
 export type StorageSettings =
   | { kind: 'memory' }
@@ -18,6 +18,20 @@ export interface CreateStorageOptions {
   /** How long the Azure Blob Storage startup probe may take. Default 10 s. */
   probeTimeoutMs?: number;
 }
+
+/**
+ * Every Blob Storage call is made inside a turn, and Azure Bot Service gives up on a turn after 15 s. The
+ * SDK's defaults (4 tries, backoff from 4 s, and no client-side timeout at all: its `tryTimeoutInMs` is only
+ * sent to the service) left a turn waiting for good on an endpoint that never answers and took 32 s to fail
+ * on a refused connection. With these, a call that cannot succeed fails within 3 tries of 2 s and 0.25 s
+ * between them, about 6 s. A failed turn makes two such calls (its own read, then the reset of the
+ * conversation in the turn error handler), so even it ends within the 15 s. A small state blob answers in
+ * milliseconds: a try still without an answer after 2 s is better tried again.
+ */
+export const BLOB_TRY_TIMEOUT_MS = 2_000;
+export const BLOB_MAX_TRIES = 3;
+const BLOB_RETRY_DELAY_MS = 250;
+const BLOB_MAX_RETRY_DELAY_MS = 1_000;
 
 export interface CreatedStorage {
   storage: Storage;
@@ -46,7 +60,15 @@ export async function createStorage(
         storage = new SqliteStorage(filePath);
       } catch (err) {
         // SQLite's own words ("unable to open database file") name neither the file nor the setting.
-        throw new Error(`SQLite storage ${filePath} cannot be opened (check DATA_DIR): ${shortReason(err, '')}`);
+        throw new Error(
+          `SQLite storage ${filePath} cannot be opened (check DATA_DIR): ${shortReason(err, '')}${sqliteAdvice(sqliteProblemKind(err))}`,
+        );
+      }
+      // A damaged or read-only file opens without complaint; found only by the first turn, every turn would fail.
+      const problem = storage.startupCheck();
+      if (problem) {
+        closeQuietly(storage);
+        throw new Error(sqliteProblemLine(filePath, problem));
       }
       return { storage, close: async () => storage.close(), describe: `sqlite at ${filePath}` };
     }
@@ -79,15 +101,23 @@ async function createBlobStorage(
 
   const { BlobsStorage } = await import('botbuilder-azure-blobs');
   let storage: Storage;
-  let probe: Storage;
   try {
-    storage = new BlobsStorage(connectionString, container);
-    // The probe gets its own client that tries once and gives up by the deadline, so a dead endpoint fails
-    // fast and leaves no retries running in the background; the bot's client keeps the SDK's retry policy.
-    const probeOptions: BlobsStorageOptions = {
-      storagePipelineOptions: { retryOptions: { maxTries: 1, tryTimeoutInMs: probeTimeoutMs } },
+    const pipelineOptions: BlobPipelineOptions = {
+      retryOptions: {
+        maxTries: BLOB_MAX_TRIES,
+        // Sent to the service as its own timeout, in whole seconds; the client side is the policy below.
+        tryTimeoutInMs: BLOB_TRY_TIMEOUT_MS,
+        retryDelayInMs: BLOB_RETRY_DELAY_MS,
+        maxRetryDelayInMs: BLOB_MAX_RETRY_DELAY_MS,
+      },
+      additionalPolicies: [{ policy: tryTimeoutPolicy(BLOB_TRY_TIMEOUT_MS), position: 'perRetry' }],
     };
-    probe = new BlobsStorage(connectionString, container, probeOptions);
+    const options: BlobsStorageOptions = { storagePipelineOptions: pipelineOptions };
+    storage = new BlobsStorage(connectionString, container, options);
+    // The SDK keeps this very object and reads it again for every client it derives from the container's
+    // (one per blob key), each adding `additionalPolicies` once more to the pipeline they all share, which
+    // refuses a second policy of the same name. The container client built just now has added it for all.
+    delete pipelineOptions.additionalPolicies;
   } catch (err) {
     throw new Error(`Azure Blob Storage settings are invalid (container "${container}"): ${shortReason(err, connectionString)}`);
   }
@@ -97,8 +127,11 @@ async function createBlobStorage(
     timer = setTimeout(() => reject(new Error(`no answer within ${probeTimeoutMs} ms`)), probeTimeoutMs);
   });
   try {
-    // Creates the container if needed (BlobsStorage does that on first use) and reads one absent key.
-    await Promise.race([probe.read([BLOB_PROBE_KEY]), deadline]);
+    // Creates the container if needed and reads one absent key, with the very client the bot will use:
+    // BlobsStorage creates the container on its first call and keeps that call's promise for good, so a
+    // first call that failed during a turn would fail every later call until a restart. Its retries are
+    // bounded (above), so a probe that loses the race leaves nothing running for long.
+    await Promise.race([storage.read([BLOB_PROBE_KEY]), deadline]);
   } catch (err) {
     throw unreachable(shortReason(err, connectionString));
   } finally {
@@ -106,6 +139,104 @@ async function createBlobStorage(
   }
 
   return { storage, close: async () => undefined, describe: `Azure Blob Storage container "${container}"` };
+}
+
+/** @azure/abort-controller's AbortSignalLike, as far as the try timeout needs it. */
+interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}
+
+/** The parts of @azure/core-rest-pipeline's PipelineRequest that the try timeout uses. */
+interface PipelineRequestLike {
+  abortSignal?: AbortSignalLike;
+}
+
+/** @azure/core-rest-pipeline's PipelinePolicy, as far as the try timeout needs it. */
+interface PipelinePolicyLike {
+  name: string;
+  sendRequest(request: PipelineRequestLike, next: (request: PipelineRequestLike) => Promise<unknown>): Promise<unknown>;
+}
+
+/**
+ * StoragePipelineOptions as @azure/storage-blob uses them: it hands all of them to its core client, which
+ * adds `additionalPolicies` to the pipeline, though StoragePipelineOptions does not declare them. The
+ * storage tests check against a server that never answers that the timeout really applies.
+ */
+type BlobPipelineOptions = NonNullable<BlobsStorageOptions['storagePipelineOptions']> & {
+  additionalPolicies?: Array<{ policy: PipelinePolicyLike; position: 'perCall' | 'perRetry' }>;
+};
+
+/**
+ * A timed-out try, shaped so that the storage retry policy tries again: it retries only errors it takes for
+ * a RestError (by name, as @azure/core-rest-pipeline's isRestError does for errors from another copy of
+ * the SDK) and, among those, network errors such as ETIMEDOUT.
+ */
+class BlobTryTimeoutError extends Error {
+  override readonly name = 'RestError';
+  readonly code = 'ETIMEDOUT';
+}
+
+/**
+ * Gives each try its own deadline for the answer's headers, by aborting the request. Placed after the
+ * retry policy, it runs once per try; the AbortError that ends a try would end the whole call (the retry
+ * policy retries no AbortError), so a try that ran out of time fails as a retriable timeout instead.
+ *
+ * Its own timer rather than the request's `timeout`: the SDK's HTTP client leaves that timer running after
+ * a failed try (a refused connection), which keeps a process that should exit alive for one more timeout.
+ */
+function tryTimeoutPolicy(tryTimeoutMs: number): PipelinePolicyLike {
+  return {
+    name: 'gorgiasBotBlobTryTimeout',
+    async sendRequest(request, next) {
+      const callerSignal = request.abortSignal;
+      const controller = new AbortController();
+      // The caller's abort still reaches the request, and a body still being read after the headers.
+      if (callerSignal?.aborted) controller.abort();
+      else callerSignal?.addEventListener('abort', () => controller.abort(), { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, tryTimeoutMs);
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } catch (err) {
+        if (timedOut) throw new BlobTryTimeoutError(`no answer within ${tryTimeoutMs} ms`);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        // The retry policy waits between tries on the request's signal: it must be the caller's again.
+        request.abortSignal = callerSignal;
+      }
+    },
+  };
+}
+
+function sqliteProblemLine(filePath: string, problem: SqliteStartupProblem): string {
+  const what = { damaged: 'is damaged', 'read-only': 'cannot be written', other: 'cannot be used' }[problem.kind];
+  return `SQLite storage ${filePath} ${what} (check DATA_DIR): ${problem.reason}${sqliteAdvice(problem.kind)}`;
+}
+
+/** What the operator can do about it, appended to the line; nothing when there is no general advice. */
+function sqliteAdvice(kind: SqliteStartupProblem['kind']): string {
+  switch (kind) {
+    case 'damaged':
+      return '; restore it from a backup, or move it and its -wal and -shm files out of DATA_DIR to start with empty state (users then connect again)';
+    case 'read-only':
+      return `; the bot's user must be able to write it, its -wal and -shm files and DATA_DIR itself`;
+    case 'other':
+      return '';
+  }
+}
+
+function closeQuietly(storage: SqliteStorage): void {
+  try {
+    storage.close();
+  } catch {
+    // The problem already found is the one to report.
+  }
 }
 
 /** The constructor options of botbuilder-azure's CosmosDbPartitionedStorage that we use. */

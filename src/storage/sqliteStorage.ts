@@ -42,6 +42,17 @@ interface PendingChange {
   reject(error: unknown): void;
 }
 
+/** What the start-up check found wrong with the database file. */
+export interface SqliteStartupProblem {
+  /** `damaged`: corrupt pages or not a database; `read-only`: this process may not write it; `other`: any other failure. */
+  kind: 'damaged' | 'read-only' | 'other';
+  /** SQLite's own words with its error code, on one line. */
+  reason: string;
+}
+
+/** The key of the row the start-up check writes and rolls back; never committed. */
+export const SQLITE_PROBE_KEY = '__gorgias-bot-startup-probe__';
+
 export interface SqliteStorageOptions {
   /** How long a call waits for another process's lock before failing with SQLITE_BUSY. */
   busyTimeoutMs?: number;
@@ -140,6 +151,39 @@ export class SqliteStorage implements Storage {
         }
       }),
     );
+  }
+
+  /**
+   * Finds at start what would otherwise fail every turn while the bot looks healthy: opening the file
+   * reads only its first page, and SQLite opens a file it may not write read-only without a word.
+   *
+   * `PRAGMA quick_check` reads every page (once at start, for a state file of this size, that is quick).
+   * The write check inserts a row and rolls it back: BEGIN IMMEDIATE alone succeeds on a read-only file
+   * in WAL mode, only the first write fails. Another process holding the write lock past the busy timeout
+   * says nothing about this one, so it is not a problem here.
+   */
+  startupCheck(): SqliteStartupProblem | undefined {
+    try {
+      const verdict: unknown = this.db.pragma('quick_check(1)', { simple: true });
+      if (verdict !== 'ok') {
+        const found = String(verdict).replace(/^\*\*\* in database \w+ \*\*\*\s*/, '').replace(/\s+/g, ' ').trim();
+        return { kind: 'damaged', reason: `PRAGMA quick_check found: ${found.slice(0, 200)}` };
+      }
+    } catch (err) {
+      return problemOf(err);
+    }
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.upsertRow.run(SQLITE_PROBE_KEY, 'startup-probe', '{}');
+      } finally {
+        // SQLite may already have rolled back by itself (after an I/O error), and a second ROLLBACK throws.
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    } catch (err) {
+      return problemOf(err);
+    }
+    return undefined;
   }
 
   /** How many group commits there were since the storage was opened, and how many writes and deletes they carried. */
@@ -281,6 +325,29 @@ export class SqliteStorage implements Storage {
     this.eTagCounter += 1;
     return `${this.eTagPrefix}.${this.eTagCounter.toString(36)}`;
   }
+}
+
+/** SQLite's result code of an error from better-sqlite3 (`SQLITE_READONLY_DBMOVED`, ...), or ''. */
+function sqliteErrorCode(err: unknown): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : '';
+}
+
+/** Which kind of start-up problem an error from SQLite is; the extended codes share their primary code's prefix. */
+export function sqliteProblemKind(err: unknown): SqliteStartupProblem['kind'] {
+  const code = sqliteErrorCode(err);
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'damaged';
+  if (code.startsWith('SQLITE_READONLY')) return 'read-only';
+  return 'other';
+}
+
+function problemOf(err: unknown): SqliteStartupProblem | undefined {
+  const code = sqliteErrorCode(err);
+  if (code.startsWith('SQLITE_BUSY')) return undefined;
+  // By shape, not instanceof: errors from another realm (jest's module registry) fail `instanceof Error`.
+  const raw = typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
+  const message = (typeof raw === 'string' ? raw : String(err)).replace(/\s+/g, ' ').trim().slice(0, 200);
+  return { kind: sqliteProblemKind(err), reason: code && !message.includes(code) ? `${message} (${code})` : message };
 }
 
 function addItem(items: StoreItems, key: string, row: Row): void {

@@ -1,14 +1,16 @@
 import { MemoryStorage } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { randomBytes } from 'crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
-import { createStorage } from '../../src/storage/createStorage';
-import { SqliteStorage } from '../../src/storage/sqliteStorage';
+import { BLOB_TRY_TIMEOUT_MS, createStorage } from '../../src/storage/createStorage';
+import { SQLITE_PROBE_KEY, SqliteStorage } from '../../src/storage/sqliteStorage';
 import { AzuriteHandle, DEV_ACCOUNT_KEY, azuriteConnectionString, startAzurite } from '../support/azurite';
 import { closedLoopbackPort } from '../support/loopback';
+import { startSwitchableProxy, type SwitchableProxy } from './switchableProxy';
 
 const DEV_KEY = DEV_ACCOUNT_KEY;
 const connectionStringFor = azuriteConnectionString;
@@ -78,6 +80,84 @@ describe('createStorage', () => {
       const message = (failure as Error).message;
       expect(message.startsWith(`SQLite storage ${path.join(dataDir, 'state.sqlite')} cannot be opened (check DATA_DIR): `)).toBe(true);
       expect(message).not.toMatch(/\r|\n/);
+    });
+  });
+
+  describe('sqlite that opens but cannot serve a turn: refused at start with one line naming the file, DATA_DIR and what to do', () => {
+    /** A state file as the bot leaves it, with a few conversations, so that it has pages after the first. */
+    async function storedStateIn(dataDir: string): Promise<string> {
+      const created = await createStorage({ kind: 'sqlite', dataDir });
+      const items: Record<string, { text: string }> = {};
+      for (let index = 0; index < 40; index += 1) items[`emulator/conversations/${index}`] = { text: 'x'.repeat(300) };
+      await created.storage.write(items);
+      await created.close();
+      return path.join(dataDir, 'state.sqlite');
+    }
+
+    const startupFailure = (dataDir: string): Promise<unknown> =>
+      createStorage({ kind: 'sqlite', dataDir }).then(
+        async (created) => {
+          await created.close();
+          return undefined;
+        },
+        (err: unknown) => err,
+      );
+
+    test('every page after the first overwritten: damaged, found by quick_check', async () => {
+      const dataDir = path.join(tmp, 'damaged');
+      const file = await storedStateIn(dataDir);
+      const size = statSync(file).size;
+      expect(size).toBeGreaterThan(3 * 4096);
+      const fd = openSync(file, 'r+');
+      writeSync(fd, randomBytes(size - 4096), 0, size - 4096, 4096);
+      closeSync(fd);
+      // What the bot was fooled by: the file still opens, since opening reads only its first page.
+      new Database(file).close();
+
+      const failure = await startupFailure(dataDir);
+      expect(failure).toBeInstanceOf(Error);
+      const message = (failure as Error).message;
+      expect(message.startsWith(`SQLite storage ${file} is damaged (check DATA_DIR): `)).toBe(true);
+      expect(message).toMatch(/quick_check|malformed/);
+      expect(message).toMatch(/restore it from a backup, or move it and its -wal and -shm files out of DATA_DIR/);
+      expect(message).not.toMatch(/\r|\n/);
+    });
+
+    test('a file SQLite may only read: refused by the write check', async () => {
+      // Running as root, file modes cannot take write access away from this process; SQLite's own
+      // read-only marker can (a write format version above 2 in the header: "treated as read-only"). The
+      // bot run as an ordinary user on a chmod 0444 file is tested in test/e2e/storageStartupChecks.
+      const dataDir = path.join(tmp, 'read-only');
+      const file = await storedStateIn(dataDir);
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.from([3]), 0, 1, 18);
+      closeSync(fd);
+
+      const failure = await startupFailure(dataDir);
+      expect(failure).toBeInstanceOf(Error);
+      const message = (failure as Error).message;
+      expect(message).toBe(
+        `SQLite storage ${file} cannot be written (check DATA_DIR): attempt to write a readonly database (SQLITE_READONLY); ` +
+          "the bot's user must be able to write it, its -wal and -shm files and DATA_DIR itself",
+      );
+    });
+
+    test('the checks leave a healthy file as it was: no probe row, same data', async () => {
+      const dataDir = path.join(tmp, 'healthy');
+      await storedStateIn(dataDir);
+      const created = await createStorage({ kind: 'sqlite', dataDir });
+      try {
+        const items = await created.storage.read(['emulator/conversations/7', SQLITE_PROBE_KEY]);
+        expect(Object.keys(items)).toEqual(['emulator/conversations/7']);
+      } finally {
+        await created.close();
+      }
+      const db = new Database(path.join(dataDir, 'state.sqlite'), { readonly: true });
+      try {
+        expect(db.prepare('SELECT COUNT(*) FROM bot_state').pluck().get()).toBe(40);
+      } finally {
+        db.close();
+      }
     });
   });
 
@@ -152,6 +232,70 @@ describe('createStorage', () => {
         sockets.forEach((s) => s.destroy());
         await new Promise<void>((resolve) => silent.close(() => resolve()));
       }
+    });
+
+    describe('the bot\'s client, once started: every call ends well within a turn (Azure Bot Service waits 15 s)', () => {
+      let proxy: SwitchableProxy;
+      let created: Awaited<ReturnType<typeof createStorage>>;
+      const KEY = 'emulator/conversations/timeouts|livechat/state';
+
+      beforeAll(async () => {
+        proxy = await startSwitchableProxy(azurite.port);
+        created = await createStorage({
+          kind: 'blob',
+          connectionString: connectionStringFor(proxy.port),
+          container: `timeouts-${randomBytes(4).toString('hex')}`,
+        });
+      });
+
+      afterAll(async () => {
+        await created?.close();
+        await proxy?.close();
+      });
+
+      const timed = async (call: () => Promise<unknown>): Promise<{ error: unknown; elapsedMs: number }> => {
+        const started = Date.now();
+        const error = await call().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        return { error, elapsedMs: Date.now() - started };
+      };
+
+      test('works through the proxy as it does directly', async () => {
+        await created.storage.write({ [KEY]: { v: 1 } });
+        expect((await created.storage.read([KEY]))[KEY]?.v).toBe(1);
+      });
+
+      test('an endpoint that accepts connections and never answers: reads and writes fail, each try cut off', async () => {
+        proxy.blackHole();
+        const [read, write] = await Promise.all([
+          timed(() => created.storage.read([KEY])),
+          timed(() => created.storage.write({ [KEY]: { v: 2 } })),
+        ]);
+        for (const { error, elapsedMs } of [read, write]) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message).toBe(`no answer within ${BLOB_TRY_TIMEOUT_MS} ms`);
+          // It waited for the tries (not a failure for another reason), and gave up long before 15 s.
+          expect(elapsedMs).toBeGreaterThanOrEqual(BLOB_TRY_TIMEOUT_MS - 100);
+          expect(elapsedMs).toBeLessThan(15_000);
+        }
+      }, 60_000);
+
+      test('once the endpoint answers again, so does the storage', async () => {
+        proxy.forward();
+        // The write above was cut off: whether it reached Azurite before that is not known.
+        expect([1, 2]).toContain((await created.storage.read([KEY]))[KEY]?.v);
+        await created.storage.write({ [KEY]: { v: 3 } });
+        expect((await created.storage.read([KEY]))[KEY]?.v).toBe(3);
+      });
+
+      test('a refused connection fails in well under a second or so, not after the SDK\'s 30 s of retries', async () => {
+        await proxy.close();
+        const { error, elapsedMs } = await timed(() => created.storage.read([KEY]));
+        expect((error as Error).message).toMatch(/ECONNREFUSED/);
+        expect(elapsedMs).toBeLessThan(8_000);
+      });
     });
 
     test('an invalid container name is rejected before any network call', async () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs
 import os from 'os';
 import path from 'path';
 import ts from 'typescript';
-import { SqliteStorage } from '../../src/storage/sqliteStorage';
+import { SQLITE_PROBE_KEY, SqliteStorage } from '../../src/storage/sqliteStorage';
 
 const CONFLICT = /eTag conflict/;
 
@@ -192,6 +192,35 @@ describe('SqliteStorage', () => {
       const reopened = open();
       expect(((await reopened.read(['last'])).last as StoreItem).v).toBe('words');
       await expect(storage.write({ after: { v: 1 } })).rejects.toThrow(/not open/);
+    });
+  });
+
+  describe('startupCheck', () => {
+    test('finds nothing wrong with a healthy file, and leaves no probe row behind', async () => {
+      const storage = open();
+      await storage.write({ k: { v: 1 } });
+      expect(storage.startupCheck()).toBeUndefined();
+      expect(Object.keys(await storage.read(['k', SQLITE_PROBE_KEY]))).toEqual(['k']);
+      const raw = new Database(file, { readonly: true });
+      try {
+        expect(raw.prepare('SELECT key FROM bot_state').pluck().all()).toEqual(['k']);
+      } finally {
+        raw.close();
+      }
+    });
+
+    test('another connection holding the write lock is no problem: it only waits the busy timeout', async () => {
+      open().close();
+      const other = new Database(file);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const storage = new SqliteStorage(file, { busyTimeoutMs: 100 });
+        opened.push(storage);
+        expect(storage.startupCheck()).toBeUndefined();
+      } finally {
+        if (other.inTransaction) other.exec('ROLLBACK');
+        other.close();
+      }
     });
   });
 
