@@ -63,17 +63,29 @@ function withoutSurroundingQuotes(text: string): string {
 
 /** Letters next to digits: a random key switches between the two all along, names and words rarely do. */
 const LETTER_DIGIT_SWITCH = /[A-Za-z](?=\d)|\d(?=[A-Za-z])/g;
-const MIN_KEY_LIKE_LENGTH = 20;
-const MIN_KEY_LIKE_SWITCHES = 4;
+/** Hex of this length, with letters and digits, is a key or a hash: no subdomain or name looks like it. */
+const MIN_HEX_KEY_LENGTH = 24;
+/** Other letters and digits count only this long, and switching this often. */
+const MIN_ALPHANUMERIC_KEY_LENGTH = 32;
+const MIN_KEY_LIKE_SWITCHES = 6;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isKeyLikeRun(run: string): boolean {
+  if (!/\d/.test(run) || !/[A-Za-z]/.test(run)) return false;
+  if (run.length >= MIN_HEX_KEY_LENGTH && /^[0-9a-f]+$/i.test(run)) return true;
+  return run.length >= MIN_ALPHANUMERIC_KEY_LENGTH && (run.match(LETTER_DIGIT_SWITCH)?.length ?? 0) >= MIN_KEY_LIKE_SWITCHES;
+}
 
 /**
  * True for a single word that is far more likely a random credential than a subdomain, a name or an
- * email's first part: at least 20 characters, with letters and digits alternating at least four times
- * (`3f9a0c41d2b7...` does; `mystore2021officialsupport` does not).
+ * email's first part: a UUID, or a run of letters and digits that is 24 or more hex characters, or 32 or
+ * more switching between letters and digits at least six times (`3f9a0c41d2b7...` is;
+ * `mystore2021officialsupport` and `unknown-mio5k2x1-100` are not).
  */
 export function looksLikeAKey(word: string): boolean {
-  if (typeof word !== 'string' || word.length < MIN_KEY_LIKE_LENGTH) return false;
-  return (word.match(LETTER_DIGIT_SWITCH)?.length ?? 0) >= MIN_KEY_LIKE_SWITCHES;
+  if (typeof word !== 'string') return false;
+  if (UUID.test(word)) return true;
+  return word.split(/[^A-Za-z0-9]+/).some(isKeyLikeRun);
 }
 
 /**

@@ -109,11 +109,27 @@ describe('parseApiKey drops the quotes a key was pasted in', () => {
 });
 
 describe('looksLikeAKey and holdsKeyLikeWord, for answers to the other questions', () => {
-  test.each(['3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b', 'e2e-operator-key-M4nB7vC0xZ2lK5jH', 'a1b2c3d4e5f6g7h8i9j0'])('%j looks like a key', (word) => {
+  test.each([
+    '3f9a0c41d2b7e86a5c0d9e1f2a3b4c5d6e7f8a9b',
+    'a1b2c3d4e5f6a7b8c9d0e1f2',
+    'Zx81kQ2mN7pL0vB3cR9tY5wE4uI6oA1sD8fG2hJ0',
+    '3f9a0c41-d2b7-e86a-5c0d-9e1f2a3b4c5d',
+    'key_3f9a0c41d2b7e86a5c0d9e1f2a3b',
+  ])('%j looks like a key', (word) => {
     expect(looksLikeAKey(word)).toBe(true);
   });
 
-  test.each(['acme', 'mystore2021officialsupport', 'shop-4-you-international-store', 'a1b2c3d4e5', 'abcdefghijklmnopqrstuvwxyz'])(
+  test.each([
+    'acme',
+    'mystore2021officialsupport',
+    'shop-4-you-international-store',
+    'a1b2c3d4e5',
+    'abcdefghijklmnopqrstuvwxyz',
+    'unknown-mio5k2x1-100',
+    'bench-mx54seup-5j',
+    'store2024eu-west1-prod3',
+    'deadbeefcafe',
+  ])(
     '%j does not',
     (word) => {
       expect(looksLikeAKey(word)).toBe(false);

@@ -154,7 +154,7 @@ describe('a key pasted at the subdomain question', () => {
     expect(parsed.reason).not.toContain('3f9a');
   });
 
-  test.each(['mystore2021officialsupport', 'acme-2024', 'shop4u', 'team42'])('a subdomain with digits, %j, is accepted', (text) => {
+  test.each(['mystore2021officialsupport', 'acme-2024', 'shop4u', 'team42', 'unknown-mio5k2x1-100'])('a subdomain with digits, %j, is accepted', (text) => {
     expect(parseSubdomain(text)).toEqual({ ok: true, value: text });
   });
 });
