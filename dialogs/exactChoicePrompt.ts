@@ -10,6 +10,12 @@ import { exactChoiceIndex } from '../src/validation/answers';
 import { optionsForAsking } from './askingAgain';
 
 export class ExactChoicePrompt extends ChoicePrompt {
+  constructor(dialogId: string) {
+    super(dialogId);
+    // English list words whatever the user's locale, like the choices themselves.
+    this.choiceOptions = { inlineSeparator: ', ', inlineOr: ' or ', inlineOrMore: ', or ', includeNumbers: true };
+  }
+
   /** Asked again (help, status) with the bare question: see askingAgain.ts. */
   protected override onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
     return super.onPrompt(context, state, optionsForAsking(state, options, isRetry), isRetry);

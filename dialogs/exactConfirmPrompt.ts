@@ -11,6 +11,14 @@ import { exactChoiceIndex, yesOrNo } from '../src/validation/answers';
 const LISTED = [{ value: 'yes' }, { value: 'no' }];
 
 export class ExactConfirmPrompt extends ConfirmPrompt {
+  constructor(dialogId: string) {
+    super(dialogId);
+    // English buttons and list words whatever the user's locale: only English answers are read (the bot
+    // speaks English), and a German "(1) Ja oder (2) Nein" could not be answered with its own buttons.
+    this.confirmChoices = ['Yes', 'No'];
+    this.choiceOptions = { inlineSeparator: ', ', inlineOr: ' or ', inlineOrMore: ', or ', includeNumbers: true };
+  }
+
   protected override async onRecognize(
     context: TurnContext,
     // The prompt's state and options: a yes or no needs neither.

@@ -102,11 +102,32 @@ export class GorgiasBot extends ActivityHandler {
         if (!isETagConflict(error)) throw error;
         // Another instance handled a message of this conversation meanwhile: keep its changes, not ours.
         this.deps.logger.warn({ event: 'state.etag_conflict', channelId: activity.channelId }, 'conversation changed by another turn; asked the user to resend');
+        if (replies.sentNow) {
+          // This turn did something in Gorgias and said so: sending it again would do it twice.
+          await this.forgetDialogAfterConflict(context);
+          await context.sendActivity(say.DONE_BUT_NOT_SAVED);
+          return;
+        }
         await context.sendActivity(say.RESEND_PLEASE);
         return;
       }
       await replies.release();
     });
+  }
+
+  /**
+   * After an eTag conflict in a turn that changed Gorgias: the saved version (the other turn's) may still
+   * have the dialog waiting for the answer that was just acted on. Its dialog is cleared on the latest
+   * version, keeping everything else the other turn saved, so the same answer cannot act twice.
+   */
+  private async forgetDialogAfterConflict(context: TurnContext): Promise<void> {
+    try {
+      await this.deps.conversationState.load(context, true);
+      await this.dialogState.delete(context);
+      await this.deps.conversationState.saveChanges(context, false);
+    } catch (error) {
+      this.deps.logger.warn({ event: 'state.conflict_recovery_failed', err: error }, 'could not clear the dialog after a conflict');
+    }
   }
 
   /**

@@ -12,23 +12,37 @@
  * saw it would create it again) and progress notices ("waiting for Gorgias", useless late). Typing
  * indicators are never held.
  */
-import { ActivityTypes, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
+import { ActivityTypes, MessageFactory, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
 
 const HELD_REPLIES = Symbol('heldReplies');
+/**
+ * Marks an activity to go out at once. A symbol-keyed property: TurnContext copies activities with
+ * spread, which keeps it, and the connector serializes only the activity's own schema fields.
+ */
+const SEND_NOW = Symbol('heldReplies.sendNow');
+
+type Outgoing = Partial<Activity> & { [SEND_NOW]?: true };
 
 export class HeldReplies {
   private held: Partial<Activity>[] = [];
   private holding = true;
-  private sendingNow = false;
+  private sentNowCount = 0;
 
   constructor(private readonly context: TurnContext) {
     context.turnState.set(HELD_REPLIES, this);
     context.onSendActivities(async (_context, activities, next) => {
-      if (!this.holding || this.sendingNow || activities.every(isTyping)) return next();
+      if (!this.holding || activities.every((activity) => isTyping(activity) || (activity as Outgoing)[SEND_NOW] === true)) return next();
       this.held.push(...activities);
+      // The SDK's prompts re-ask after a refused answer only if nothing was sent yet: held counts as sent.
+      if (activities.some((activity) => activity.type !== ActivityTypes.Trace)) context.responded = true;
       // No channel has the message yet, so there is no id to give: nothing in this bot reads one.
       return activities.map((): ResourceResponse => ({ id: '' }));
     });
+  }
+
+  /** True once something went out with sendNow: the user has read what Gorgias did. */
+  get sentNow(): boolean {
+    return this.sentNowCount > 0;
   }
 
   /** Sends what was held, in order; later sends of the turn go straight out. */
@@ -45,26 +59,15 @@ export class HeldReplies {
 
   /** Sends what was held, then `activity`, now; later replies are held again. */
   async sendNow(activity: Partial<Activity> | string): Promise<void> {
-    this.sendingNow = true;
-    try {
-      await this.flush();
-      await this.context.sendActivity(activity);
-    } finally {
-      this.sendingNow = false;
-    }
+    this.sentNowCount += 1;
+    await this.flush();
+    await this.context.sendActivity(markedNow(typeof activity === 'string' ? MessageFactory.text(activity) : activity));
   }
 
   private async flush(): Promise<void> {
     const held = this.held;
     this.held = [];
-    if (held.length === 0) return;
-    const wasSendingNow = this.sendingNow;
-    this.sendingNow = true;
-    try {
-      await this.context.sendActivities(held);
-    } finally {
-      this.sendingNow = wasSendingNow;
-    }
+    if (held.length > 0) await this.context.sendActivities(held.map(markedNow));
   }
 }
 
@@ -73,6 +76,10 @@ export async function sendNow(context: TurnContext, activity: Partial<Activity> 
   const replies = context.turnState.get(HELD_REPLIES) as HeldReplies | undefined;
   if (replies) await replies.sendNow(activity);
   else await context.sendActivity(activity);
+}
+
+function markedNow(activity: Partial<Activity>): Outgoing {
+  return { ...activity, [SEND_NOW]: true };
 }
 
 function isTyping(activity: Partial<Activity>): boolean {

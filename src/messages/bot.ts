@@ -109,5 +109,9 @@ export const RESEND_PLEASE =
 export const TURN_ERROR =
   "Sorry, something went wrong on my side and I couldn't finish that. Please try again; if we were in the middle of something, start it again (type **help** to see what I can do).";
 
+/** After a turn that changed Gorgias (and said so) could not save the chat's state: see GorgiasBot.run. */
+export const DONE_BUT_NOT_SAVED =
+  "That is done in Gorgias, as said above. Another message of yours was handled at the same moment, so I stopped what we were doing here: there is nothing to send again.";
+
 /** Said before a yes/no question asked again, after an answer that was neither. */
 export const ANSWER_YES_OR_NO = 'Please answer **yes** or **no**.';

@@ -434,6 +434,42 @@ describe('a confirmation takes only a whole yes or no', () => {
   });
 });
 
+describe('confirmations whatever the user\'s locale', () => {
+  test('a user whose channel says de-DE gets English Yes/No, which delete the ticket', async () => {
+    const harness = await connectedChat({ channelId: 'test' });
+    const question = said(await harness.say({ text: 'delete ticket 701', locale: 'de-DE' }));
+    expect(question).toContain('Yes');
+    expect(question).not.toMatch(/\bJa\b|\boder\b/);
+    expect(said(await harness.say({ text: 'Yes', locale: 'de-DE' }))).toContain('Deleted ticket #701 "Duplicate order".');
+  });
+});
+
+describe('a conflicting save after Gorgias was changed', () => {
+  test('the user is told it is done, not asked to send the answer again, and the same answer cannot create twice', async () => {
+    const harness = await connectedChat();
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(answer);
+    // Another instance saved this conversation meanwhile: the write after the create is refused.
+    const write = harness.storage.write.bind(harness.storage);
+    let refused = false;
+    harness.storage.write = async (changes) => {
+      if (!refused && Object.keys(changes).some((key) => key.includes('/conversations/'))) {
+        refused = true;
+        throw new Error('Storage: error writing "conversation" due to eTag conflict.');
+      }
+      return write(changes);
+    };
+    const replies = said(await harness.say('yes'));
+    expect(refused).toBe(true);
+    expect(replies).toMatch(/Ticket #\d+ created/);
+    expect(replies).toContain(plain(botSay.DONE_BUT_NOT_SAVED));
+    expect(replies).not.toContain(plain(botSay.RESEND_PLEASE));
+    expect(actionRequests('POST')).toHaveLength(1);
+
+    await harness.say('yes');
+    expect(actionRequests('POST')).toHaveLength(1);
+  });
+});
+
 describe('free-text answers that are also interruption words', () => {
   test.each(['Help!', 'Stop', 'quit', 'Restart'])('%j is taken as a ticket subject, not as a command', async (subject) => {
     const harness = await connectedChat();
