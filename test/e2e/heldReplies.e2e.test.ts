@@ -14,8 +14,8 @@ const API_KEY = 'held-replies-secret-key-0123456789abcdef';
 
 const textOf = (reply: TurnReply): string => reply.messages.map(visibleText).join('\n');
 
-/** Makes conversation-state writes fail with SQLite's disk-full error until the returned function is called. */
-function failConversationWrites(storage: Storage): () => void {
+/** Runs `turn` while conversation-state writes fail with SQLite's disk-full error. */
+async function withFailingWrites(storage: Storage, turn: () => Promise<TurnReply>): Promise<TurnReply> {
   const write = storage.write.bind(storage);
   storage.write = async (changes: StoreItems) => {
     if (Object.keys(changes).some((key) => key.includes('/conversations/'))) {
@@ -23,9 +23,17 @@ function failConversationWrites(storage: Storage): () => void {
     }
     return write(changes);
   };
-  return () => {
+  try {
+    return await turn();
+  } finally {
     storage.write = write;
-  };
+  }
+}
+
+async function answerUpToKey(chat: EmulatorConversation): Promise<void> {
+  await chat.say('connect');
+  await chat.say('acme');
+  await chat.say(EMAIL);
 }
 
 describe('replies wait for the state to be saved', () => {
@@ -36,40 +44,22 @@ describe('replies wait for the state to be saved', () => {
 
   test('the key turn whose save fails does not say "connected"; status agrees, and connecting again works', async () => {
     const chat = new EmulatorConversation(bot.url, channel);
-    await chat.say('connect');
-    await chat.say('acme');
-    await chat.say(EMAIL);
-    const restore = failConversationWrites(bot.app.storage);
-    let reply: TurnReply;
-    try {
-      reply = await chat.submit({ apiKey: API_KEY });
-    } finally {
-      restore();
-    }
+    await answerUpToKey(chat);
+    const reply = await withFailingWrites(bot.app.storage, () => chat.submit({ apiKey: API_KEY }));
     expect(textOf(reply)).not.toContain("You're connected");
     expect(textOf(reply)).toContain(TURN_ERROR);
     expect(textOf(await chat.say('status'))).toMatch(/haven't connected/);
 
-    await chat.say('connect');
-    await chat.say('acme');
-    await chat.say(EMAIL);
+    await answerUpToKey(chat);
     expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected to the Gorgias account **acme**");
     expect(textOf(reply)).not.toContain(API_KEY);
   });
 
   test('disconnect whose save fails does not say "disconnected", and the account stays connected', async () => {
     const chat = new EmulatorConversation(bot.url, channel);
-    await chat.say('connect');
-    await chat.say('acme');
-    await chat.say(EMAIL);
+    await answerUpToKey(chat);
     expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected");
-    const restore = failConversationWrites(bot.app.storage);
-    let reply: TurnReply;
-    try {
-      reply = await chat.say('disconnect');
-    } finally {
-      restore();
-    }
+    const reply = await withFailingWrites(bot.app.storage, () => chat.say('disconnect'));
     expect(textOf(reply)).not.toMatch(/disconnected/i);
     expect(textOf(reply)).toContain(TURN_ERROR);
     expect(textOf(await chat.say('status'))).toContain("You're connected");
@@ -77,18 +67,10 @@ describe('replies wait for the state to be saved', () => {
 
   test('a ticket Gorgias created is announced even when the save after it fails, so nobody creates it twice', async () => {
     const chat = new EmulatorConversation(bot.url, channel);
-    await chat.say('connect');
-    await chat.say('acme');
-    await chat.say(EMAIL);
+    await answerUpToKey(chat);
     await chat.submit({ apiKey: API_KEY });
     for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await chat.say(answer);
-    const restore = failConversationWrites(bot.app.storage);
-    let reply: TurnReply;
-    try {
-      reply = await chat.say('yes');
-    } finally {
-      restore();
-    }
+    const reply = await withFailingWrites(bot.app.storage, () => chat.say('yes'));
     const posts = gorgias.requests.filter((request) => request.method === 'POST' && request.apiPath === '/api/tickets');
     expect(posts).toHaveLength(1);
     expect(textOf(reply)).toMatch(/Ticket #\d+ created|created/);
