@@ -9,6 +9,7 @@ import type { Server } from 'restify';
 import type { Logger } from 'pino';
 import type { AppConfig, GorgiasAction } from './config';
 import { createStorage } from './storage/createStorage';
+import { HealthTrackingStorage } from './storage/healthTrackingStorage';
 import { OptimisticConversationState } from './storage/optimisticConversationState';
 import { SecretBox } from './security/secretBox';
 import { loadOrCreateKeyFile } from './security/encryptionKeyFile';
@@ -27,6 +28,7 @@ import * as say from './messages/bot';
 
 export interface App {
   server: Server;
+  /** The state storage itself (what the bot uses goes through a HealthTrackingStorage around it). */
   storage: Storage;
   /**
    * Stops: no new connections, and 503 for requests that still arrive on open ones; the requests in
@@ -57,7 +59,8 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const { storage } = storageHandle;
+  // Every call goes through the health tracker, so /healthz can tell a storage that fails every turn.
+  const storage = new HealthTrackingStorage(storageHandle.storage);
   logger.info({ event: 'storage.ready', storage: storageHandle.describe }, `conversation state in ${storageHandle.describe}`);
 
   const gorgias = new GorgiasClient({
@@ -105,6 +108,7 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
     maxBodyBytes: config.maxBodyBytes,
     loopbackChannelsOnly: !config.botFramework.MicrosoftAppId && config.anonymousServiceUrls === 'loopback',
     stopping: () => stopping,
+    storageHealth: () => storage.health,
   });
   // restify's own server is the node one underneath, which can close connections by state.
   // (restify types it as http, https or spdy; this bot serves plain http, TLS ends in front of it.)
@@ -114,7 +118,7 @@ export async function buildApp(config: AppConfig, logger: Logger): Promise<App> 
 
   return {
     server,
-    storage,
+    storage: storageHandle.storage,
     close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
       closing ??= (async () => {
         stopping = true;

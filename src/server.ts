@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { GorgiasBot } from './bot';
 import { isLoopbackAddress, isLoopbackUrl } from './validation/loopback';
 import { BOT_NAME, BOT_VERSION } from './version';
+import type { StorageHealth } from './storage/healthTrackingStorage';
 
 export interface ServerOptions {
   adapter: CloudAdapter;
@@ -25,6 +26,8 @@ export interface ServerOptions {
    * `Connection: close`, so the caller retries elsewhere and the connection does not hold the stop up.
    */
   stopping?: () => boolean;
+  /** What /healthz reports of the state storage (see HealthTrackingStorage); healthy when not given. */
+  storageHealth?: () => StorageHealth;
 }
 
 /** Said to a request that arrives while the bot stops. */
@@ -34,7 +37,15 @@ export const STOPPING = 'the bot is stopping; send the activity again';
 export const SERVICE_URL_REFUSED =
   'This bot runs without a MicrosoftAppId (Emulator mode) and answers only a channel on this machine; see ANONYMOUS_SERVICE_URLS.';
 
-export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChannelsOnly, stopping = () => false }: ServerOptions): Server {
+export function createServer({
+  adapter,
+  bot,
+  logger,
+  maxBodyBytes,
+  loopbackChannelsOnly,
+  stopping = () => false,
+  storageHealth = () => ({ healthy: true, failuresInARow: 0 }),
+}: ServerOptions): Server {
   // restify logs through the bot's logger, so its lines get the same redaction and serializers (see logger.ts).
   // restify 11 takes a pino logger; @types/restify still describes the bunyan one of older versions.
   const restifyLog = logger.child({ component: 'restify' }) as unknown as restify.ServerOptions['log'];
@@ -50,7 +61,15 @@ export function createServer({ adapter, bot, logger, maxBodyBytes, loopbackChann
   });
 
   const health = (_req: Request, res: Response, next: restify.Next): void => {
-    res.json(200, { status: 'ok', name: BOT_NAME, version: BOT_VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+    const storage = storageHealth();
+    // 503 takes an instance whose storage fails every turn out of the load balancer's rotation.
+    res.json(storage.healthy ? 200 : 503, {
+      status: storage.healthy ? 'ok' : 'storage failing',
+      name: BOT_NAME,
+      version: BOT_VERSION,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      storage: { healthy: storage.healthy, failuresInARow: storage.failuresInARow },
+    });
     next();
   };
   server.get('/healthz', health);
