@@ -76,9 +76,10 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
   constructor(private readonly deps: ConnectDependencies) {
     super(CONNECT_DIALOG);
     this.now = deps.now ?? (() => new Date());
-    this.addDialog(new QuestionPrompt(SUBDOMAIN_PROMPT, earlyKeyValidator(textValidator(parseSubdomain, 'What is your Gorgias subdomain?'), deps.logger)))
-      .addDialog(new QuestionPrompt(EMAIL_PROMPT, earlyKeyValidator(textValidator(parseEmail, 'What email do you log in to Gorgias with?'), deps.logger)))
-      .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, apiKeyValidator(deps.logger)))
+    const { logger } = deps;
+    this.addDialog(new QuestionPrompt(SUBDOMAIN_PROMPT, keyAwareValidator(textValidator(parseSubdomain, 'What is your Gorgias subdomain?'), holdsKeyLikeWord, logger)))
+      .addDialog(new QuestionPrompt(EMAIL_PROMPT, keyAwareValidator(textValidator(parseEmail, 'What email do you log in to Gorgias with?'), holdsKeyLikeWord, logger)))
+      .addDialog(new ApiKeyPrompt(API_KEY_PROMPT, keyAwareValidator(textValidator(parseApiKey, 'Please paste your Gorgias API key.'), mayHoldAKey, logger)))
       .addDialog(new ExactChoicePrompt(RETRY_PROMPT))
       .addDialog(
         new WaterfallDialog<ConnectOptions>(WATERFALL, [
@@ -324,34 +325,16 @@ async function removeTypedKey(context: TurnContext, logger: Logger, certainty: '
 }
 
 /**
- * The subdomain and email questions' validators: the parser's verdict, and for an answer it refuses that
- * holds something looking like a key (pasted too early), the same notice as at the key question: the
- * key is visible in the chat.
+ * A question's validator with care for a key typed where it does not belong: the parser's verdict, and for
+ * a typed answer it refuses that `mayHoldKey` (pasted at the subdomain or email question, or pasted with a
+ * space in it at the key question), the same notice as for a typed key: it is visible in the chat.
  */
-function earlyKeyValidator(validate: PromptValidator<string>, logger: Logger): PromptValidator<string> {
-  return async (prompt) => {
-    if (await validate(prompt)) return true;
-    const typed = prompt.context.activity.text;
-    if (typeof typed === 'string' && holdsKeyLikeWord(typed)) {
-      const notice = await removeTypedKey(prompt.context, logger, 'maybe a key');
-      const retry = prompt.options.retryPrompt;
-      if (typeof retry === 'string') prompt.options.retryPrompt = `${notice}\n\n${retry}`;
-    }
-    return false;
-  };
-}
-
-/**
- * The key question's validator: parseApiKey's verdict, and for a typed answer it refuses that may still
- * hold the key (pasted with a space in it, say), the same care as for a typed key it accepts.
- */
-function apiKeyValidator(logger: Logger): PromptValidator<string> {
-  const validate = textValidator(parseApiKey, 'Please paste your Gorgias API key.');
+function keyAwareValidator(validate: PromptValidator<string>, mayHoldKey: (text: string) => boolean, logger: Logger): PromptValidator<string> {
   return async (prompt) => {
     if (await validate(prompt)) return true;
     const context = prompt.context;
     const typed = context.activity.text;
-    if (keyWasTyped(context) && typeof typed === 'string' && mayHoldAKey(typed)) {
+    if (keyWasTyped(context) && typeof typed === 'string' && mayHoldKey(typed)) {
       const notice = await removeTypedKey(context, logger, 'maybe a key');
       const retry = prompt.options.retryPrompt;
       if (typeof retry === 'string') prompt.options.retryPrompt = `${notice}\n\n${retry}`;

@@ -16,7 +16,7 @@ import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
 import { DialogContexts } from './dialogContexts';
 import { HeldReplies } from './heldReplies';
-import { isETagConflict } from './storage/optimisticConversationState';
+import { isETagConflict } from './storage/eTagConflict';
 
 export interface BotDependencies {
   conversationState: ConversationState;

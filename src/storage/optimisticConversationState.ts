@@ -84,4 +84,3 @@ export class OptimisticConversationState extends ConversationState {
   }
 }
 
-export { isETagConflict } from './eTagConflict';

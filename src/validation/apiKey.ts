@@ -94,11 +94,7 @@ export function looksLikeAKey(word: string): boolean {
  * (`https://<key>.gorgias.com`); a word with an @ is an email, not a key.
  */
 export function holdsKeyLikeWord(input: string): boolean {
-  if (typeof input !== 'string') return false;
-  if (input.length > MAX_KEY_LENGTH * 4) return true;
-  return input
-    .split(/[\s\u200b-\u200d\u2060\ufeff]+/u)
-    .some((word) => !word.includes('@') && looksLikeAKey(word.replace(/^[a-z]+:\/\//i, '').split(/[./:]/)[0] ?? ''));
+  return someWord(input, (word) => !word.includes('@') && looksLikeAKey(word.replace(/^[a-z]+:\/\//i, '').split(/[./:]/)[0] ?? ''));
 }
 
 /** A run of key characters long enough to be more likely a credential than a word. */
@@ -112,10 +108,13 @@ const KEY_LIKE = /[\x21-\x7e]{16}/;
  * users paste by mistake, and they are not secret.
  */
 export function mayHoldAKey(input: string): boolean {
+  return someWord(input, (token) => KEY_LIKE.test(token) && /\d/.test(token) && /[A-Za-z]/.test(token) && !token.includes('@') && !token.includes('://'));
+}
+
+/** Whether a word of `input` (split where whitespace or invisible characters are) passes `test`. */
+function someWord(input: string, test: (word: string) => boolean): boolean {
   if (typeof input !== 'string') return false;
-  // A huge paste is not walked token by token: it could hold anything.
+  // A huge paste is not walked word by word: it could hold anything.
   if (input.length > MAX_KEY_LENGTH * 4) return true;
-  return input
-    .split(/[\s\u200b-\u200d\u2060\ufeff]+/u)
-    .some((token) => KEY_LIKE.test(token) && /\d/.test(token) && /[A-Za-z]/.test(token) && !token.includes('@') && !token.includes('://'));
+  return input.split(/[\s\u200b-\u200d\u2060\ufeff]+/u).some(test);
 }

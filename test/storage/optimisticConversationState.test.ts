@@ -6,7 +6,8 @@ import { MemoryStorage, TestAdapter, TurnContext, type Storage, type StoreItems 
 import { mkdtempSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { isETagConflict, OptimisticConversationState } from '../../src/storage/optimisticConversationState';
+import { OptimisticConversationState } from '../../src/storage/optimisticConversationState';
+import { isETagConflict } from '../../src/storage/eTagConflict';
 import { SqliteStorage } from '../../src/storage/sqliteStorage';
 
 /** Passes everything to the real store and keeps a copy of each write, to see which eTag it carried. */
