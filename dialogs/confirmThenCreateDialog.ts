@@ -2,7 +2,9 @@
  * What "new ticket" and "new customer" share: ask a few questions, show what will be created and ask
  * for a confirmation, then create it with the connected profile. When Gorgias fails in a way worth
  * trying again, everything typed is kept and the user is offered Try again / Cancel; a create is never
- * retried without the user asking.
+ * retried without the user asking. When the failure leaves it unclear whether Gorgias created it (a
+ * timeout, a 5xx), Try again first looks for what the first try would have made, and shows that instead
+ * of creating it twice (src/gorgias/earlierCreate.ts).
  *
  * The inner dialogs are named from the dialog's id (`<id>.steps`, `<id>.confirm`, `<id>.retry`) and
  * the questions' prompt ids are given by each dialog: a running bot stores these names in its dialog
@@ -11,6 +13,7 @@
 import type { TurnContext } from 'botbuilder';
 import { ListStyle, TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { GorgiasFailure } from '../src/gorgias/types';
+import { mayHaveBeenCreated } from '../src/gorgias/earlierCreate';
 import type { FailureTopic } from '../src/messages/tickets';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { Parsed } from '../src/validation/result';
@@ -18,6 +21,7 @@ import { isTransient, profileForAction, reportFailure, TRY_AGAIN, type ActionSer
 import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
 import { ExactChoicePrompt } from './exactChoicePrompt';
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
+import { couldNotCheckFirstTry } from '../src/messages/tickets';
 import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { textValidator } from './textValidator';
 
@@ -27,6 +31,11 @@ export interface DraftOptions {
   confirmed?: boolean;
   /** Shown before the first question, e.g. after "start over". */
   notice?: string;
+  /**
+   * When an earlier try may have created it anyway: when that try started (an ISO time). Try again then
+   * looks for it first.
+   */
+  uncertainSince?: string;
 }
 
 /** The options that hold the answers to the questions (every optional string but the notice). */
@@ -101,6 +110,20 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
    */
   protected abstract create(context: TurnContext, profile: ConnectedProfile, options: O): Promise<FailedCreate | undefined>;
 
+  /**
+   * Looks for what a try started at `since` would have made. Shows it and returns `shown`, returns
+   * `not_made` when there is nothing, or the failure of the lookup (nothing is created then).
+   */
+  protected abstract showEarlierTry(
+    context: TurnContext,
+    profile: ConnectedProfile,
+    options: O,
+    since: string,
+  ): Promise<'shown' | 'not_made' | FailedCreate>;
+
+  /** What is created, in the sentences about an earlier try. */
+  protected abstract readonly createdKind: 'ticket' | 'customer';
+
   protected helpFor(activeDialogId: string | undefined): string {
     const question = this.questions.find((candidate) => candidate.promptId === activeDialogId);
     if (question) return question.help;
@@ -158,9 +181,29 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     const profile = await profileForAction(this.services, step.context);
     if (!profile) return step.endDialog();
 
+    const since = step.options.uncertainSince;
+    if (since !== undefined) {
+      const earlier = await this.showEarlierTry(step.context, profile, step.options, since);
+      if (earlier === 'shown') return step.endDialog();
+      if (earlier !== 'not_made') return this.reportAndOfferRetry(step, profile, earlier, couldNotCheckFirstTry(this.createdKind));
+    }
+    const startedAt = new Date().toISOString();
     const failed = await this.create(step.context, profile, step.options);
     if (!failed) return step.endDialog();
-    await reportFailure(this.services, step.context, profile, failed.failure, { topic: failed.topic, isCreate: true });
+    // The earliest uncertain try is the one to look for: a later one that failed for sure made nothing.
+    if (since === undefined && mayHaveBeenCreated(failed.failure)) step.options.uncertainSince = startedAt;
+    return this.reportAndOfferRetry(step, profile, failed);
+  }
+
+  /** Explains the failure, then offers Try again / Cancel when trying again may help. */
+  private async reportAndOfferRetry(
+    step: WaterfallStepContext<O>,
+    profile: ConnectedProfile,
+    failed: FailedCreate,
+    lead?: string,
+  ): Promise<DialogTurnResult> {
+    const about = lead === undefined ? { topic: failed.topic, isCreate: true } : { topic: failed.topic, lead };
+    await reportFailure(this.services, step.context, profile, failed.failure, about);
     if (!isTransient(failed.failure)) return step.endDialog();
     return step.prompt(this.retryPromptId, {
       prompt: this.texts.retryQuestion,
@@ -182,6 +225,7 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     const kept: Partial<O> = {};
     for (const question of this.questions) kept[question.field] = options[question.field];
     kept.confirmed = true;
+    if (options.uncertainSince !== undefined) kept.uncertainSince = options.uncertainSince;
     // Every field of O is optional; the answers and `confirmed` are the whole of a retry's options.
     return kept as O;
   }

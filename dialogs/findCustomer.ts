@@ -37,7 +37,7 @@ export async function showCustomer(
   // Said first: if the tickets cannot be listed, the user must still learn what the lead tells (e.g. that
   // the customer exists, so no new one was created).
   if (lead) await sendNow(context, lead);
-  const tickets = await services.gorgias.listCustomerTickets(profile, customer.id, CUSTOMER_TICKETS_SHOWN, busyNotice(context));
+  const tickets = await services.gorgias.listCustomerTickets(profile, customer.id, { limit: CUSTOMER_TICKETS_SHOWN }, busyNotice(context));
   if (!tickets.ok) {
     await reportFailure(services, context, profile, tickets.failure, { topic: { kind: 'customer', email: customer.email } }, retryCommand);
     return;

@@ -5,7 +5,8 @@
 import type { TurnContext } from 'botbuilder';
 import { parseCustomerEmail, parseCustomerName } from '../src/validation/ticketFields';
 import { isConflict } from '../src/gorgias/client';
-import { confirmNewCustomer, customerAlreadyExists, customerCreated } from '../src/messages/tickets';
+import { confirmNewCustomer, customerAlreadyExists, customerCreated, customerCreatedOnFirstTry } from '../src/messages/tickets';
+import { findCustomerFromEarlierAttempt } from '../src/gorgias/earlierCreate';
 import type { ConnectedProfile } from '../src/profile/profile';
 import { busyNotice, type ActionServices } from './actionSupport';
 import { ConfirmThenCreateDialog, type DraftOptions, type FailedCreate } from './confirmThenCreateDialog';
@@ -22,6 +23,8 @@ export interface NewCustomerOptions extends DraftOptions {
 }
 
 export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOptions> {
+  protected readonly createdKind = 'customer';
+
   /**
    * @param showExisting whether a taken email may show the existing customer and their tickets: only
    * when "find customer" is enabled too, or creating a customer would become a way around its being off.
@@ -78,5 +81,20 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
       await sendNow(context, customerAlreadyExists(email).replace(/ Here it is:$/, ''));
     }
     return undefined;
+  }
+
+  protected async showEarlierTry(
+    context: TurnContext,
+    profile: ConnectedProfile,
+    options: NewCustomerOptions,
+    since: string,
+  ): Promise<'shown' | 'not_made' | FailedCreate> {
+    const email = options.email as string;
+    const customer = { name: options.name as string, email };
+    const found = await findCustomerFromEarlierAttempt(this.services.gorgias, profile, customer, since, busyNotice(context));
+    if (!found.ok) return { failure: found.failure, topic: { kind: 'customer', email } };
+    if (found.value === undefined) return 'not_made';
+    await sendNow(context, customerCreatedOnFirstTry(found.value));
+    return 'shown';
   }
 }

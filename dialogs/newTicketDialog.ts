@@ -6,7 +6,10 @@
 import type { TurnContext } from 'botbuilder';
 import { parseCustomerEmail, parseTicketMessage, parseTicketSubject } from '../src/validation/ticketFields';
 import { ticketCreatedCard, ticketSummaryCard } from '../src/cards/tickets';
-import { ticketCreatedText, ticketSummaryText } from '../src/messages/tickets';
+import { TICKET_CREATED_ON_FIRST_TRY, ticketCreatedText, ticketSummaryText } from '../src/messages/tickets';
+import { findTicketFromEarlierAttempt } from '../src/gorgias/earlierCreate';
+import type { TicketDetail } from '../src/gorgias/models';
+import { sendNow } from '../src/heldReplies';
 import type { ConnectedProfile } from '../src/profile/profile';
 import { busyNotice, linksFor, sendResult, type ActionServices } from './actionSupport';
 import { ConfirmThenCreateDialog, type DraftOptions, type FailedCreate } from './confirmThenCreateDialog';
@@ -23,6 +26,8 @@ export interface NewTicketOptions extends DraftOptions {
 }
 
 export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
+  protected readonly createdKind = 'ticket';
+
   constructor(services: ActionServices) {
     super(
       NEW_TICKET_DIALOG,
@@ -68,9 +73,27 @@ export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
   protected async create(context: TurnContext, profile: ConnectedProfile, options: NewTicketOptions): Promise<FailedCreate | undefined> {
     const result = await this.services.gorgias.createTicket(profile, draftOf(options), busyNotice(context));
     if (!result.ok) return { failure: result.failure, topic: { kind: 'tickets' } };
-    const links = linksFor(this.services, profile);
-    await sendResult(context, ticketCreatedCard(result.value, links), ticketCreatedText(result.value, links));
+    await this.showCreated(context, profile, result.value);
     return undefined;
+  }
+
+  protected async showEarlierTry(
+    context: TurnContext,
+    profile: ConnectedProfile,
+    options: NewTicketOptions,
+    since: string,
+  ): Promise<'shown' | 'not_made' | FailedCreate> {
+    const found = await findTicketFromEarlierAttempt(this.services.gorgias, profile, draftOf(options), since, busyNotice(context));
+    if (!found.ok) return { failure: found.failure, topic: { kind: 'tickets' } };
+    if (found.value === undefined) return 'not_made';
+    await sendNow(context, TICKET_CREATED_ON_FIRST_TRY);
+    await this.showCreated(context, profile, found.value);
+    return 'shown';
+  }
+
+  private async showCreated(context: TurnContext, profile: ConnectedProfile, ticket: TicketDetail): Promise<void> {
+    const links = linksFor(this.services, profile);
+    await sendResult(context, ticketCreatedCard(ticket, links), ticketCreatedText(ticket, links));
   }
 }
 

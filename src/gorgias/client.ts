@@ -430,18 +430,19 @@ export class GorgiasClient {
   }
 
   /**
-   * `GET /api/tickets?customer_id=`: the customer's most recently updated tickets. Tickets that
-   * name another customer are dropped, for the same reason as in findCustomerByEmail.
+   * `GET /api/tickets?customer_id=`: the customer's tickets, most recently updated first unless
+   * `orderBy` says otherwise. Tickets that name another customer are dropped, for the same reason as in
+   * findCustomerByEmail.
    */
   listCustomerTickets(
     creds: GorgiasCredentials,
     customerId: number,
-    limit: number = DEFAULT_TICKET_PAGE_SIZE,
+    options: Omit<ListTicketsOptions, 'cursor'> = {},
     call?: CallOptions,
   ): Promise<GorgiasResult<TicketPage>> {
     if (!isValidId(customerId)) return Promise.resolve(invalidInput('A customer id must be a positive whole number.'));
     return this.request(creds, 'GET', apiPath('tickets'), {
-      query: { customer_id: customerId, limit: pageSize(limit), order_by: 'updated_datetime:desc' },
+      query: { customer_id: customerId, limit: pageSize(options.limit), order_by: options.orderBy ?? 'updated_datetime:desc' },
       parse: (json) => {
         const page = parseTicketPage(json);
         if (page === undefined) return undefined;

@@ -148,6 +148,19 @@ export function customerCreated(customer: Customer): string {
   return `Created the customer **${md(customerTitle(customer))}** (id ${customer.id}).`;
 }
 
+/** Before showing the ticket a create that seemed to fail made after all. */
+export const TICKET_CREATED_ON_FIRST_TRY = "Gorgias did create the ticket on the first try, so I haven't sent it again:";
+
+/** The customer a create that seemed to fail made after all. */
+export function customerCreatedOnFirstTry(customer: Customer): string {
+  return `Gorgias did create the customer on the first try, so I haven't sent it again: **${md(customerTitle(customer))}** (id ${customer.id}).`;
+}
+
+/** Before the reason why it could not be checked whether a create that seemed to fail made something. */
+export function couldNotCheckFirstTry(what: 'ticket' | 'customer'): string {
+  return `I couldn't check whether the first try created the ${what}, so I haven't sent it again.`;
+}
+
 export function customerAlreadyExists(email: string): string {
   return `Gorgias already has a customer with the email ${md(singleLine(email, MAX_NAME_LENGTH))}, so I didn't create another one. Here it is:`;
 }
@@ -171,6 +184,8 @@ export interface FailureContext {
   keyOwner: 'user' | 'operator';
   /** For creates: a timeout or an unreadable answer may hide a success, so say so. */
   isCreate?: boolean;
+  /** Said before the explanation, e.g. what the failed call was for. */
+  lead?: string;
 }
 
 function notFound(topic: FailureTopic): string {
@@ -204,7 +219,12 @@ function acceptedButUnreadable(context: FailureContext): string {
  * (retry, reconnect) since that depends on the dialog.
  */
 export function explainFailure(failure: GorgiasFailure, context: FailureContext): string {
-  const mayExist = context.isCreate ? ' It may have been created anyway: please check in Gorgias before trying again.' : '';
+  const explanation = explanationOf(failure, context);
+  return context.lead === undefined ? explanation : `${context.lead} ${explanation}`;
+}
+
+function explanationOf(failure: GorgiasFailure, context: FailureContext): string {
+  const mayExist = context.isCreate ? " It may have been created anyway: if you try again, I'll first check whether it was, so that it isn't created twice." : '';
   switch (failure.kind) {
     case 'unauthorized':
       return context.keyOwner === 'user'

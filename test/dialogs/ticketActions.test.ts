@@ -25,9 +25,13 @@ let tenant: FakeTenant;
 
 const { fake, transcript, logs, chat } = dialogFixture((gorgias) => {
   tenant = gorgias.addAccount({ subdomain: 'acme', users: [{ email: EMAIL, apiKey: KEY }] });
+  // The seeds are dated early 2025, older than the listed tickets' updates; what the tests create is
+  // stamped with the real time, as Gorgias does.
+  tenant.clockMs = Date.parse('2025-01-01T00:00:00Z');
   seedListedTickets();
   seedDetailedTicket();
   seedSimpleTickets();
+  tenant.clockMs = Date.now();
 });
 
 /** A chat whose user has connected the acme account (key pasted in the card, or typed where there are no cards). */
@@ -762,6 +766,152 @@ describe.each(OUTAGES)('%s during a change or a create', (_name, outage, explana
     const posts = actionRequests('POST');
     expect(posts).toHaveLength(2);
     expect(posts[1].body).toBe(posts[0].body);
+  });
+});
+
+// --- A create that Gorgias carried out although the answer never came ---------------------------
+
+describe('Try again after a create whose outcome is unknown', () => {
+  const draft = ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.'];
+  const ticketsNamed = (subject: string) => [...tenant.tickets.values()].filter((ticket) => ticket.subject === subject);
+
+  test.each([
+    ['no answer', 'apply-then-hang' as const],
+    ['a 502', 'apply-then-502' as const],
+  ])('Gorgias created the ticket but sent %s: Try again shows that ticket and creates no second one', async (_name, behaviour) => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS, channelId: 'emulator' });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', behaviour);
+    const failed = said(await harness.say('yes'));
+    expect(failed).toContain("if you try again, I'll first check whether it was");
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+
+    const replies = await harness.say('Try again');
+    expect(said(replies)).toContain("Gorgias did create the ticket on the first try, so I haven't sent it again");
+    const made = ticketsNamed('Parcel damaged')[0];
+    expect(JSON.stringify(cardsIn(replies))).toContain(`Ticket #${String(made.id)} created`);
+    expect(actionRequests('POST')).toHaveLength(1);
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+    // The lookup: the customer by email, then their newest tickets.
+    const lookups = actionRequests('GET');
+    expect(lookups.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets']);
+    expect(lookups[1].query).toMatchObject({ customer_id: String(customerId('jane@shop.com')), order_by: 'created_datetime:desc' });
+    // The dialog is over: nothing is waiting for an answer.
+    expect(said(await harness.say('Try again'))).toContain("Sorry, I didn't get that");
+  });
+
+  test('Gorgias made nothing: Try again looks, finds nothing, and creates it once', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(0);
+
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+    expect(actionRequests('POST')).toHaveLength(2);
+  });
+
+  test('a ticket for a customer Gorgias did not know yet: none found, so it is created', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of ['new ticket', 'new.buyer@shop.com', 'First order', 'Hello!']) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(ticketsNamed('First order')).toHaveLength(1);
+    // No customer, so no ticket list was asked for.
+    expect(actionRequests('GET').map((request) => request.apiPath)).toEqual(['/api/customers']);
+  });
+
+  test('an older ticket with the same subject is not taken for the lost one', async () => {
+    fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' }, createdDatetime: '2025-03-01T10:00:00Z' });
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(2);
+  });
+
+  test("Gorgias's clock a few minutes behind ours still finds it", async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    tenant.clockMs = Date.now() - 4 * 60_000;
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+
+    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+  });
+
+  test('the lookup fails: nothing is sent, the user is told why, and Try again looks again', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+    fake.setBehaviourOnce('acme', SERVICE_UNAVAILABLE);
+
+    const replies = await harness.say('Try again');
+    expect(said(replies)).toContain(
+      "I couldn't check whether the first try created the ticket, so I haven't sent it again. Gorgias had a problem answering (error 503).",
+    );
+    expect(said(replies)).toContain('Your ticket is kept.');
+    expect(allSuggested(replies)).toEqual(expect.arrayContaining(['Try again', 'Cancel']));
+    expect(actionRequests('POST')).toHaveLength(1);
+
+    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+  });
+
+  test('a second uncertain try still looks from the first one', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+    // Try again: the lookup finds nothing, and the create is applied but its answer lost again.
+    fake.setBehaviourOnce('acme', { status: 200, body: '{"data":[],"meta":{"next_cursor":null}}' });
+    fake.setBehaviourOnce('acme', 'apply-then-502');
+    expect(said(await harness.say('Try again'))).toContain('Gorgias had a problem answering (error 502).');
+
+    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+  });
+
+  test('a 429 is a refusal, not an unknown outcome: Try again creates without looking', async () => {
+    const harness = await connectedChat();
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests.' } }, { 'retry-after': '1' }));
+    await harness.say('yes');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(actionRequests('GET')).toHaveLength(0);
+  });
+
+  test('new customer: Gorgias created them but the answer was lost; Try again says so and creates no one', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of ['new customer', 'Ada Lovelace', 'ada@shop.com']) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    expect(said(await harness.say('yes'))).toContain("if you try again, I'll first check whether it was");
+
+    const replies = said(await harness.say('Try again'));
+    expect(replies).toContain(
+      `Gorgias did create the customer on the first try, so I haven't sent it again: Ada Lovelace (id ${customerId('ada@shop.com')}).`,
+    );
+    expect(actionRequests('POST')).toHaveLength(1);
+  });
+
+  test('new customer: an older customer with that email is not taken for the lost one (Gorgias then says it exists)', async () => {
+    fake.addCustomer('acme', { email: 'ada@shop.com', name: 'Ada L.' }).created_datetime = '2025-03-01T10:00:00.000000+00:00';
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of ['new customer', 'Ada Lovelace', 'ada@shop.com']) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+
+    expect(said(await harness.say('Try again'))).toContain('Gorgias already has a customer with the email ada@shop.com');
+    expect(actionRequests('POST')).toHaveLength(2);
   });
 });
 

@@ -300,11 +300,21 @@ describe('listCustomerTickets', () => {
     const jane = valueOf(await makeClient().findCustomerByEmail(CREDS, 'jane@example.com'));
     if (jane === undefined) throw new Error('Jane was seeded');
 
-    const page = valueOf(await makeClient().listCustomerTickets(CREDS, jane.id, 3));
+    const page = valueOf(await makeClient().listCustomerTickets(CREDS, jane.id, { limit: 3 }));
 
     expect(fake.requests[1].query).toEqual({ customer_id: String(jane.id), limit: '3', order_by: 'updated_datetime:desc' });
     expect(page.tickets.map((ticket) => ticket.id)).toEqual([4, 3, 2]);
     expect(page.nextCursor).toEqual(expect.any(String));
+  });
+
+  test('can list them newest first', async () => {
+    seedTickets();
+    const jane = valueOf(await makeClient().findCustomerByEmail(CREDS, 'jane@example.com'));
+    if (jane === undefined) throw new Error('Jane was seeded');
+
+    await makeClient().listCustomerTickets(CREDS, jane.id, { limit: 10, orderBy: 'created_datetime:desc' });
+
+    expect(fake.requests[1].query).toEqual({ customer_id: String(jane.id), limit: '10', order_by: 'created_datetime:desc' });
   });
 
   test("drops tickets of other customers when Gorgias ignores the filter", async () => {
@@ -345,7 +355,7 @@ const READS: [string, Call][] = [
   ['listTickets', (client, creds, call) => client.listTickets(creds, { limit: 5 }, call)],
   ['getTicket', (client, creds, call) => client.getTicket(creds, 1, call)],
   ['findCustomerByEmail', (client, creds, call) => client.findCustomerByEmail(creds, 'jane@example.com', call)],
-  ['listCustomerTickets', (client, creds, call) => client.listCustomerTickets(creds, 1, 5, call)],
+  ['listCustomerTickets', (client, creds, call) => client.listCustomerTickets(creds, 1, { limit: 5 }, call)],
 ];
 
 const WRITES: [string, Call][] = [

@@ -43,9 +43,19 @@ export interface FakeReply {
  * - 'drop-if-reused': on a connection that has served a request before, as 'destroy' (a server whose
  *   keep-alive idle timeout fired just as the client reused the connection); on a new one, the normal answer;
  * - 'stall-after-headers': a 200 with headers and the start of a body, then silence;
- * - 'drip': a 200 whose body is a space every 50 ms, forever (never idle, never finished).
+ * - 'drip': a 200 whose body is a space every 50 ms, forever (never idle, never finished);
+ * - 'apply-then-hang', 'apply-then-502': the request is carried out (a ticket is created) and then never
+ *   answered, or answered 502 as a gateway would: the write happened, and the caller cannot know it.
  */
-export type FakeBehaviour = FakeReply | 'hang' | 'destroy' | 'drop-if-reused' | 'stall-after-headers' | 'drip';
+export type FakeBehaviour =
+  | FakeReply
+  | 'hang'
+  | 'destroy'
+  | 'drop-if-reused'
+  | 'stall-after-headers'
+  | 'drip'
+  | 'apply-then-hang'
+  | 'apply-then-502';
 
 export interface RecordedRequest {
   method: string;
@@ -75,7 +85,11 @@ export interface FakeTenant {
   /** Tag ids by name, created as tickets are tagged. */
   tagIds: Map<string, number>;
   nextId: number;
-  /** The tenant's own clock for created/updated times: a minute later at every change. */
+  /**
+   * The tenant's own clock for created/updated times: it starts at the real time the account is added
+   * (Gorgias stamps what it creates with its own clock) and is a minute later at every change. Set it to
+   * give Gorgias a clock that is off from ours.
+   */
   clockMs: number;
 }
 
@@ -149,7 +163,6 @@ export function htmlPage(status: number, title: string): FakeReply {
 
 const NOT_FOUND = (): FakeReply => jsonReply(404, { error: { msg: 'Resource not found.' } });
 const BAD_REQUEST = (msg: string): FakeReply => jsonReply(400, { error: { msg } });
-const FAKE_EPOCH_MS = Date.parse('2025-01-01T00:00:00Z');
 const DEFAULT_PAGE_SIZE = 30;
 const MAX_PAGE_SIZE = 100;
 
@@ -580,7 +593,7 @@ export class FakeGorgias {
       customers: new Map(),
       tagIds: new Map(),
       nextId: 1000,
-      clockMs: FAKE_EPOCH_MS,
+      clockMs: Date.now(),
       account: {
         domain: spec.subdomain,
         created_datetime: '2024-01-15T10:00:00.000000+00:00',
@@ -711,7 +724,10 @@ export class FakeGorgias {
       const onThisSocket = (this.requestsOnSocket.get(req.socket) ?? 0) + 1;
       this.requestsOnSocket.set(req.socket, onThisSocket);
       const behaviour = this.takeBehaviour(subdomain);
-      if (behaviour !== undefined && (behaviour !== 'drop-if-reused' || onThisSocket > 1)) {
+      if (behaviour === 'apply-then-hang' || behaviour === 'apply-then-502') {
+        this.answer(request);
+        if (behaviour === 'apply-then-502') this.send(res, htmlPage(502, 'Bad gateway'));
+      } else if (behaviour !== undefined && (behaviour !== 'drop-if-reused' || onThisSocket > 1)) {
         this.perform(behaviour, req, res);
       } else {
         const reply = this.answer(request);
@@ -774,6 +790,9 @@ export class FakeGorgias {
     switch (behaviour) {
       case 'hang':
         return;
+      case 'apply-then-hang':
+      case 'apply-then-502':
+        throw new Error(`${behaviour} is carried out in onRequest, where the request is known.`);
       case 'destroy':
       case 'drop-if-reused':
         req.socket.destroy();

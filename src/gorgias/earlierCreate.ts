@@ -1,0 +1,79 @@
+/**
+ * Whether a create that ended without a clear answer (a timeout, a dropped connection, a 5xx) was
+ * carried out by Gorgias after all. Gorgias has no idempotency key, so before a ticket or customer is
+ * sent again, what the first attempt would have made is looked for: the customer's tickets created since
+ * that attempt with the same subject, or the customer with that email created since then. Found, it is
+ * shown instead of being created twice.
+ */
+import type { CallOptions, GorgiasClient, NewCustomer, NewTicket } from './client';
+import type { Customer, TicketSummary } from './models';
+import type { GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types';
+
+/**
+ * Gorgias stamps `created_datetime` with its own clock: an item made up to this long before our
+ * attempt started still counts, so a clock running ahead here cannot hide it.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+/** The newest tickets of the customer looked through; a ticket made moments ago is among the first. */
+const TICKETS_LOOKED_AT = 10;
+
+/**
+ * Whether a failed create may have been carried out anyway. A 429 or a 4xx was a refusal; a 2xx with an
+ * unreadable answer (`writeAccepted`) was a success, and is not retried at all.
+ */
+export function mayHaveBeenCreated(failure: GorgiasFailure): boolean {
+  if (failure.kind === 'unavailable') return true;
+  return failure.kind === 'bad_response' && failure.writeAccepted !== true;
+}
+
+/** Whether `created` (Gorgias's timestamp) is at or after `since` (an ISO time of ours), allowing for skew. */
+function createdSince(created: string | undefined, since: string): boolean {
+  const createdAt = created === undefined ? NaN : Date.parse(created);
+  const sinceAt = Date.parse(since);
+  if (Number.isNaN(createdAt) || Number.isNaN(sinceAt)) return false;
+  return createdAt >= sinceAt - CLOCK_SKEW_MS;
+}
+
+function sameText(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.trim() === b.trim();
+}
+
+/**
+ * The ticket an earlier attempt at `ticket` made, if Gorgias made it: one of the customer's tickets with
+ * the same subject, created since `since`. Undefined when there is none (or no such customer yet, since a
+ * new ticket would have created them).
+ */
+export async function findTicketFromEarlierAttempt(
+  gorgias: GorgiasClient,
+  creds: GorgiasCredentials,
+  ticket: NewTicket,
+  since: string,
+  call?: CallOptions,
+): Promise<GorgiasResult<TicketSummary | undefined>> {
+  const customer = await gorgias.findCustomerByEmail(creds, ticket.customerEmail, call);
+  if (!customer.ok) return customer.failure.kind === 'not_found' ? { ok: true, value: undefined } : customer;
+  if (customer.value === undefined) return { ok: true, value: undefined };
+  const page = await gorgias.listCustomerTickets(
+    creds,
+    customer.value.id,
+    { limit: TICKETS_LOOKED_AT, orderBy: 'created_datetime:desc' },
+    call,
+  );
+  if (!page.ok) return page.failure.kind === 'not_found' ? { ok: true, value: undefined } : page;
+  const made = page.value.tickets.find((candidate) => sameText(candidate.subject, ticket.subject) && createdSince(candidate.createdDatetime, since));
+  return { ok: true, value: made };
+}
+
+/** The customer an earlier attempt at `customer` made, if Gorgias made it: that email, created since `since`. */
+export async function findCustomerFromEarlierAttempt(
+  gorgias: GorgiasClient,
+  creds: GorgiasCredentials,
+  customer: NewCustomer,
+  since: string,
+  call?: CallOptions,
+): Promise<GorgiasResult<Customer | undefined>> {
+  const found = await gorgias.findCustomerByEmail(creds, customer.email, call);
+  if (!found.ok) return found.failure.kind === 'not_found' ? { ok: true, value: undefined } : found;
+  const made = found.value !== undefined && createdSince(found.value.createdDatetime, since) ? found.value : undefined;
+  return { ok: true, value: made };
+}
