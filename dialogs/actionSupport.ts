@@ -19,6 +19,7 @@ import { channelRendersAdaptiveCards } from '../src/channels';
 import { sendNow } from '../src/heldReplies';
 import { busy, explainFailure, type FailureContext } from '../src/messages/tickets';
 import * as say from '../src/messages/bot';
+import { TRY_AGAIN } from '../src/messages/connect';
 
 export interface ActionServices {
   gorgias: GorgiasClient;
@@ -29,8 +30,6 @@ export interface ActionServices {
   ticketCursor: StatePropertyAccessor<string | undefined>;
   logger: Logger;
 }
-
-export const TRY_AGAIN = 'Try again';
 
 /** The connected profile for this turn, or undefined after telling the user why there is none. */
 export async function profileForAction(services: ActionServices, context: TurnContext): Promise<ConnectedProfile | undefined> {

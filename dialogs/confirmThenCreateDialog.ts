@@ -17,7 +17,8 @@ import { mayHaveBeenCreated } from '../src/gorgias/earlierCreate';
 import type { FailureTopic } from '../src/messages/tickets';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { Parsed } from '../src/validation/result';
-import { isTransient, profileForAction, reportFailure, TRY_AGAIN, type ActionServices } from './actionSupport';
+import { isTransient, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
 import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
 import { ExactChoicePrompt } from './exactChoicePrompt';
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
@@ -69,8 +70,6 @@ export interface FailedCreate {
   failure: GorgiasFailure;
   topic: FailureTopic;
 }
-
-const CANCEL_CHOICE = 'Cancel';
 
 export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends InterruptibleDialog<O> {
   private readonly waterfallId: string;
@@ -207,13 +206,13 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     if (!isTransient(failed.failure)) return step.endDialog();
     return step.prompt(this.retryPromptId, {
       prompt: this.texts.retryQuestion,
-      choices: [TRY_AGAIN, CANCEL_CHOICE],
+      choices: RETRY_CHOICES,
       style: ListStyle.suggestedAction,
     });
   }
 
   private async retryOrCancel(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
-    if ((step.result as { value?: string } | undefined)?.value === TRY_AGAIN) {
+    if (choseTryAgain(step.result)) {
       return step.replaceDialog(this.waterfallId, this.keptAnswers(step.options));
     }
     await step.context.sendActivity(this.texts.cancelled);

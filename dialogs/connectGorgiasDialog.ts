@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { GorgiasAccount, GorgiasCredentials, GorgiasFailure, GorgiasResult } from '../src/gorgias/types';
 import * as say from '../src/messages/connect';
+import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
 import { parseSubdomain } from '../src/validation/subdomain';
 import { parseEmail } from '../src/validation/email';
 import { holdsKeyLikeWord, mayHoldAKey, parseApiKey } from '../src/validation/apiKey';
@@ -34,11 +35,6 @@ const EMAIL_PROMPT = 'connectGorgias.email';
 const API_KEY_PROMPT = 'connectGorgias.apiKey';
 const RETRY_PROMPT = 'connectGorgias.retry';
 const RESTART_WORDS = new Set(['connect', 'connect gorgias', 'reconnect', 'login', 'log in']);
-/** What else people answer "Do you want to try again?" with. */
-const RETRY_CHOICES = [
-  { value: say.TRY_AGAIN, synonyms: ['yes', 'y', 'yeah', 'yep', 'ok', 'okay', 'sure', 'retry', 'again', 'try'] },
-  { value: say.CANCEL, synonyms: ['no', 'n', 'nope', 'not now', 'later'] },
-];
 
 /** What the dialog carries between turns. The key, when known, is only ever held sealed. */
 export interface ConnectOptions {
@@ -240,8 +236,7 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
   }
 
   private async retryOrCancel(step: WaterfallStepContext<ConnectOptions>): Promise<DialogTurnResult> {
-    const choice = (step.result as { value?: string } | undefined)?.value;
-    if (choice === say.TRY_AGAIN) {
+    if (choseTryAgain(step.result)) {
       const { subdomain, email, sealedKey, failures } = step.options;
       return step.replaceDialog(WATERFALL, { subdomain, email, sealedKey, failures });
     }

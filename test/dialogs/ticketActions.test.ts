@@ -744,6 +744,19 @@ describe.each(OUTAGES)('%s during a change or a create', (_name, outage, explana
     expect(bodyOf(posts[1])).toMatchObject({ subject: 'Parcel damaged', customer: { email: 'jane@shop.com' } });
   });
 
+  test.each([
+    ['yes', 'Ticket #'],
+    ['retry', 'Ticket #'],
+    ['no', 'no ticket was created'],
+    ['not now', 'no ticket was created'],
+  ])('new ticket: "%s" answers "Do you want to try again?" as the connect dialog\'s does', async (answer, outcome) => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const typed of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(typed);
+    fake.setBehaviourOnce('acme', outage);
+    await harness.say('yes');
+    expect(said(await harness.say(answer))).toContain(outcome);
+  });
+
   test('new ticket: Cancel after the failure drops it', async () => {
     const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
     for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(answer);
