@@ -3,7 +3,7 @@
  * and answers the commands that need no dialog (connect, status, disconnect, help). State is read once
  * and written once per turn.
  */
-import { ActivityHandler, MessageFactory, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, MessageFactory, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
@@ -17,6 +17,8 @@ import { ConversationQueue } from './conversationQueue';
 import { DialogContexts } from './dialogContexts';
 import { HeldReplies } from './heldReplies';
 import { isETagConflict } from './storage/eTagConflict';
+import { isStorageFailure } from './storage/storageFailure';
+import { UnsavedDialogs } from './unsavedDialogs';
 
 export interface BotDependencies {
   conversationState: ConversationState;
@@ -60,6 +62,7 @@ export class GorgiasBot extends ActivityHandler {
   private readonly welcomed: StatePropertyAccessor<boolean>;
   private readonly dialogs: DialogContexts;
   private readonly queue = new ConversationQueue();
+  private readonly unsavedDialogs = new UnsavedDialogs();
 
   constructor(private readonly deps: BotDependencies) {
     super();
@@ -91,14 +94,23 @@ export class GorgiasBot extends ActivityHandler {
    */
   override async run(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    await this.queue.run(`${activity.channelId}/${activity.conversation?.id}`, async () => {
+    const conversationKey = `${activity.channelId}/${activity.conversation?.id}`;
+    await this.queue.run(conversationKey, async () => {
       const replies = new HeldReplies(context);
+      const forgetDialog = this.unsavedDialogs.take(conversationKey);
       try {
+        if (forgetDialog) await this.dialogState.delete(context);
         await super.run(context);
         await this.deps.conversationState.saveChanges(context, false);
       } catch (error) {
         // What the turn said may not be true now: the adapter's error handler answers instead.
         replies.discard();
+        if (isStorageFailure(error)) {
+          // Still not cleared: the next turn tries again.
+          if (forgetDialog) this.unsavedDialogs.add(conversationKey);
+          await this.answerStorageFailure(context, conversationKey, replies.sentNow);
+          return;
+        }
         if (!isETagConflict(error)) throw error;
         // Another instance handled a message of this conversation meanwhile: keep its changes, not ours.
         this.deps.logger.warn({ event: 'state.etag_conflict', channelId: activity.channelId }, 'conversation changed by another turn; asked the user to resend');
@@ -113,6 +125,23 @@ export class GorgiasBot extends ActivityHandler {
       }
       await replies.release();
     });
+  }
+
+  /**
+   * The turn's state could not be read or saved. Nothing is reset: that would call the failing storage
+   * again, and what is stored is still what it was before this turn, so the user can simply send the
+   * message again. Unless this turn changed Gorgias: then its dialog is cleared at the next turn.
+   */
+  private async answerStorageFailure(context: TurnContext, conversationKey: string, changedGorgias: boolean): Promise<void> {
+    this.deps.logger.warn({ event: 'state.storage_failed', channelId: context.activity.channelId, changedGorgias }, 'conversation state could not be read or saved');
+    if (changedGorgias) this.unsavedDialogs.add(conversationKey);
+    // A member joining sent nothing to send again; the welcome waits for their first message.
+    if (context.activity.type !== ActivityTypes.Message) return;
+    try {
+      await context.sendActivity(changedGorgias ? say.DONE_BUT_STORAGE_FAILED : say.STORAGE_FAILED);
+    } catch (error) {
+      this.deps.logger.warn({ event: 'turn.reply_failed', err: error }, 'could not tell the user that the storage failed');
+    }
   }
 
   /**

@@ -5,9 +5,11 @@
  * the process up and listening: a static health check would keep it in the load balancer, answering every
  * user "something went wrong". After a few failures in a row with no success between them, the health
  * check says so; one success clears it. eTag conflicts are the storage working as it should, not failing.
+ * Every other error is marked as the storage's (see storageFailure.ts) on its way to the bot.
  */
 import type { Storage, StoreItems } from 'botbuilder';
 import { isETagConflict } from './eTagConflict';
+import { markStorageFailure } from './storageFailure';
 
 /** Failed calls in a row before the storage counts as failing. */
 export const FAILURES_BEFORE_UNHEALTHY = 3;
@@ -45,8 +47,9 @@ export class HealthTrackingStorage implements Storage {
       this.failuresInARow = 0;
       return result;
     } catch (error) {
-      if (!isETagConflict(error)) this.failuresInARow += 1;
-      throw error;
+      if (isETagConflict(error)) throw error;
+      this.failuresInARow += 1;
+      throw markStorageFailure(error);
     }
   }
 }

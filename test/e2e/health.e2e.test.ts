@@ -6,7 +6,7 @@ import { EmulatorConversation, visibleText } from '../support/emulator';
 import { e2eFixture } from '../support/e2eFixture';
 import { FAILURES_BEFORE_UNHEALTHY } from '../../src/storage/healthTrackingStorage';
 import { SqliteStorage } from '../../src/storage/sqliteStorage';
-import { TURN_ERROR } from '../../src/messages/bot';
+import { STORAGE_FAILED } from '../../src/messages/bot';
 
 describe('/healthz and the state storage', () => {
   const { channel, bot } = e2eFixture({ env: { STORAGE: 'sqlite' } });
@@ -22,7 +22,7 @@ describe('/healthz and the state storage', () => {
     for (let turn = 0; turn < FAILURES_BEFORE_UNHEALTHY; turn += 1) {
       const chat = new EmulatorConversation(bot.url, channel);
       const reply = await chat.say('status');
-      expect(reply.messages.map(visibleText).join('\n')).toContain(TURN_ERROR);
+      expect(reply.messages.map(visibleText).join('\n')).toContain(STORAGE_FAILED);
     }
     const failing = await fetch(`${bot.url}/healthz`);
     expect(failing.status).toBe(503);

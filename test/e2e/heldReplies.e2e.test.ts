@@ -7,7 +7,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
 import { e2eFixture } from '../support/e2eFixture';
-import { TURN_ERROR } from '../../src/messages/bot';
+import { DONE_BUT_STORAGE_FAILED, STORAGE_FAILED } from '../../src/messages/bot';
 
 const EMAIL = 'agent@acme.com';
 const API_KEY = 'held-replies-secret-key-0123456789abcdef';
@@ -47,7 +47,7 @@ describe('replies wait for the state to be saved', () => {
     await answerUpToKey(chat);
     const reply = await withFailingWrites(bot.app.storage, () => chat.submit({ apiKey: API_KEY }));
     expect(textOf(reply)).not.toContain("You're connected");
-    expect(textOf(reply)).toContain(TURN_ERROR);
+    expect(textOf(reply)).toContain(STORAGE_FAILED);
     expect(textOf(await chat.say('status'))).toMatch(/haven't connected/);
 
     await answerUpToKey(chat);
@@ -61,7 +61,7 @@ describe('replies wait for the state to be saved', () => {
     expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected");
     const reply = await withFailingWrites(bot.app.storage, () => chat.say('disconnect'));
     expect(textOf(reply)).not.toMatch(/disconnected/i);
-    expect(textOf(reply)).toContain(TURN_ERROR);
+    expect(textOf(reply)).toContain(STORAGE_FAILED);
     expect(textOf(await chat.say('status'))).toContain("You're connected");
   });
 
@@ -73,7 +73,28 @@ describe('replies wait for the state to be saved', () => {
     const reply = await withFailingWrites(bot.app.storage, () => chat.say('yes'));
     const posts = gorgias.requests.filter((request) => request.method === 'POST' && request.apiPath === '/api/tickets');
     expect(posts).toHaveLength(1);
-    expect(textOf(reply)).toMatch(/Ticket #\d+ created|created/);
-    expect(textOf(reply)).toContain(TURN_ERROR);
+    expect(textOf(reply)).toMatch(/Ticket #\d+ created/);
+    expect(textOf(reply)).toContain(DONE_BUT_STORAGE_FAILED);
+
+    // The stored dialog still waits at "Create this ticket?": the next turn clears it first, so the
+    // same yes cannot create the ticket a second time.
+    const again = await chat.say('yes');
+    expect(textOf(again)).not.toMatch(/Ticket #\d+ created/);
+    expect(gorgias.requests.filter((request) => request.method === 'POST' && request.apiPath === '/api/tickets')).toHaveLength(1);
+  });
+
+  test('a ticket whose save failed twice in a row (the storage still down at the next turn) is still not created twice', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    await chat.submit({ apiKey: API_KEY });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Oven broken', 'It does not heat.']) await chat.say(answer);
+    const creates = () => gorgias.requests.filter((request) => request.method === 'POST' && request.body.includes('Oven broken'));
+    await withFailingWrites(bot.app.storage, () => chat.say('yes'));
+    expect(textOf(await withFailingWrites(bot.app.storage, () => chat.say('yes')))).toContain(STORAGE_FAILED);
+
+    expect(textOf(await chat.say('yes'))).not.toMatch(/Ticket #\d+ created/);
+    expect(creates()).toHaveLength(1);
+    // And the chat goes on.
+    expect(textOf(await chat.say('status'))).toContain("You're connected");
   });
 });

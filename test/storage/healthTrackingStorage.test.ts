@@ -1,5 +1,6 @@
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { FAILURES_BEFORE_UNHEALTHY, HealthTrackingStorage } from '../../src/storage/healthTrackingStorage';
+import { isStorageFailure, markStorageFailure } from '../../src/storage/storageFailure';
 
 /** A MemoryStorage whose calls fail with `failWith` while it is set. */
 class BreakableStorage implements Storage {
@@ -47,4 +48,30 @@ test('an eTag conflict is the storage working, not failing', async () => {
     await expect(storage.write(stale)).rejects.toThrow(/eTag conflict/);
   }
   expect(storage.health).toEqual({ healthy: true, failuresInARow: 0 });
+});
+
+test("a failure is marked as the storage's, the same error object; a conflict is not", async () => {
+  const inner = new BreakableStorage();
+  const storage = new HealthTrackingStorage(inner);
+  const diskFull = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  inner.failWith = diskFull;
+  const thrown = await storage.read(['a']).catch((error: unknown) => error);
+  expect(thrown).toBe(diskFull);
+  expect(isStorageFailure(thrown)).toBe(true);
+
+  inner.failWith = undefined;
+  await storage.write({ a: { value: 1 } });
+  const conflict = await storage.write({ a: { value: 2, eTag: 'stale' } }).catch((error: unknown) => error);
+  expect(String(conflict)).toMatch(/eTag conflict/);
+  expect(isStorageFailure(conflict)).toBe(false);
+  // Errors from anywhere else are not the storage's.
+  expect(isStorageFailure(new Error('database or disk is full'))).toBe(false);
+  expect(isStorageFailure('text')).toBe(false);
+});
+
+test('a non-Error thrown by a storage is wrapped, so it can be marked', () => {
+  const marked = markStorageFailure('socket hang up');
+  expect(marked).toBeInstanceOf(Error);
+  expect(String(marked)).toContain('socket hang up');
+  expect(isStorageFailure(marked)).toBe(true);
 });
