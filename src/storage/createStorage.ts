@@ -7,6 +7,7 @@ import { MemoryStorage, Storage } from 'botbuilder';
 import type { BlobsStorageOptions } from 'botbuilder-azure-blobs';
 import path from 'path';
 import { SqliteStorage, sqliteProblemKind, type SqliteStartupProblem } from './sqliteStorage';
+import { DeadlineStorage } from './deadlineStorage';
 
 export type StorageSettings =
   | { kind: 'memory' }
@@ -17,6 +18,8 @@ export type StorageSettings =
 export interface CreateStorageOptions {
   /** How long the Azure Blob Storage startup probe may take. Default 10 s. */
   probeTimeoutMs?: number;
+  /** How long any one call to Blob Storage or Cosmos DB may take once running. Default CLOUD_CALL_DEADLINE_MS. */
+  callDeadlineMs?: number;
 }
 
 /**
@@ -24,14 +27,19 @@ export interface CreateStorageOptions {
  * SDK's defaults (4 tries, backoff from 4 s, and no client-side timeout at all: its `tryTimeoutInMs` is only
  * sent to the service) left a turn waiting for good on an endpoint that never answers and took 32 s to fail
  * on a refused connection. With these, a call that cannot succeed fails within 3 tries of 2 s and 0.25 s
- * between them, about 6 s. A failed turn makes two such calls (its own read, then the reset of the
- * conversation in the turn error handler), so even it ends within the 15 s. A small state blob answers in
- * milliseconds: a try still without an answer after 2 s is better tried again.
+ * between them, about 6 s. A turn whose storage fails makes no second call (see GorgiasBot.run), so it
+ * ends well within the 15 s. A small state blob answers in milliseconds: a try still without an answer
+ * after 2 s is better tried again.
  */
 export const BLOB_TRY_TIMEOUT_MS = 2_000;
 export const BLOB_MAX_TRIES = 3;
 const BLOB_RETRY_DELAY_MS = 250;
 const BLOB_MAX_RETRY_DELAY_MS = 1_000;
+/**
+ * The most any one call to a cloud storage may take, whatever its SDK does: the tries above cover a
+ * request until its answer's headers, not a body that stops halfway, and Cosmos DB sets its own.
+ */
+export const CLOUD_CALL_DEADLINE_MS = 8_000;
 
 export interface CreatedStorage {
   storage: Storage;
@@ -74,16 +82,23 @@ export async function createStorage(
     }
 
     case 'blob':
-      return createBlobStorage(settings.connectionString, settings.container, options.probeTimeoutMs);
+      return withDeadline(
+        await createBlobStorage(settings.connectionString, settings.container, options.probeTimeoutMs),
+        options.callDeadlineMs,
+      );
 
     case 'cosmos':
-      return createCosmosStorage(settings);
+      return withDeadline(createCosmosStorage(settings), options.callDeadlineMs);
 
     default: {
       const unknownKind: never = settings;
       throw new Error(`Unknown storage kind: ${String((unknownKind as { kind?: unknown }).kind)}`);
     }
   }
+}
+
+function withDeadline(created: CreatedStorage, deadlineMs = CLOUD_CALL_DEADLINE_MS): CreatedStorage {
+  return { ...created, storage: new DeadlineStorage(created.storage, deadlineMs) };
 }
 
 async function createBlobStorage(

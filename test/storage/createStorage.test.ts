@@ -1,5 +1,5 @@
 import { MemoryStorage } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
+import { DeadlineStorage } from '../../src/storage/deadlineStorage';
 import { randomBytes } from 'crypto';
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'fs';
@@ -175,7 +175,8 @@ describe('createStorage', () => {
     test('builds against a reachable Azurite and creates the container', async () => {
       const container = `create-${randomBytes(4).toString('hex')}`;
       const created = await createStorage({ kind: 'blob', connectionString: azurite.connectionString, container });
-      expect(created.storage).toBeInstanceOf(BlobsStorage);
+      // Blob Storage, behind the deadline every cloud storage call gets.
+      expect(created.storage).toBeInstanceOf(DeadlineStorage);
       expect(created.describe).toBe(`Azure Blob Storage container "${container}"`);
       expect(created.describe).not.toContain('AccountKey');
       await created.storage.write({ 'emulator/conversations/1|livechat/state': { v: 1 } });
