@@ -22,7 +22,7 @@ import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
 import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
 import { ExactChoicePrompt } from './exactChoicePrompt';
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
-import { couldNotCheckFirstTry } from '../src/messages/tickets';
+import { couldNotCheckEarlierTry, draftDroppedCheckGorgias, droppedButMayExist } from '../src/messages/tickets';
 import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { textValidator } from './textValidator';
 
@@ -135,13 +135,16 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     return atQuestion ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
   }
 
-  protected startOverOptions(notice: string): O {
-    // Every field of O but the notice is optional, so a notice alone is a fresh start.
-    return { notice } as O;
+  protected startOverOptions(notice: string, current: O | undefined): O {
+    // Every field of O but the notice is optional, so a notice alone is a fresh start. An earlier try that
+    // may have created it is still looked for: the user may well type the same again.
+    const since = current?.uncertainSince;
+    return (since === undefined ? { notice } : { notice, uncertainSince: since }) as O;
   }
 
-  protected override cancelMessage(): string {
-    return this.texts.cancelled;
+  protected override cancelMessage(current?: O): string {
+    // "No ticket was created" would be untrue if a try whose answer never came did create it.
+    return current?.uncertainSince === undefined ? this.texts.cancelled : droppedButMayExist(this.createdKind);
   }
 
   /** Keeps the answer to the question before, then asks this one unless it is already answered. */
@@ -184,7 +187,7 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     if (since !== undefined) {
       const earlier = await this.showEarlierTry(step.context, profile, step.options, since);
       if (earlier === 'shown') return step.endDialog();
-      if (earlier !== 'not_made') return this.reportAndOfferRetry(step, profile, earlier, couldNotCheckFirstTry(this.createdKind));
+      if (earlier !== 'not_made') return this.reportAndOfferRetry(step, profile, earlier, couldNotCheckEarlierTry(this.createdKind));
     }
     const startedAt = new Date().toISOString();
     const failed = await this.create(step.context, profile, step.options);
@@ -201,9 +204,13 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     failed: FailedCreate,
     lead?: string,
   ): Promise<DialogTurnResult> {
-    const about = lead === undefined ? { topic: failed.topic, isCreate: true } : { topic: failed.topic, lead };
+    const transient = isTransient(failed.failure);
+    const about =
+      lead === undefined
+        ? { topic: failed.topic, isCreate: true }
+        : { topic: failed.topic, lead, ...(transient ? {} : { trail: draftDroppedCheckGorgias(this.createdKind) }) };
     await reportFailure(this.services, step.context, profile, failed.failure, about);
-    if (!isTransient(failed.failure)) return step.endDialog();
+    if (!transient) return step.endDialog();
     return step.prompt(this.retryPromptId, {
       prompt: this.texts.retryQuestion,
       choices: RETRY_CHOICES,
@@ -215,7 +222,7 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     if (choseTryAgain(step.result)) {
       return step.replaceDialog(this.waterfallId, this.keptAnswers(step.options));
     }
-    await step.context.sendActivity(this.texts.cancelled);
+    await step.context.sendActivity(this.cancelMessage(step.options));
     return step.endDialog();
   }
 

@@ -45,7 +45,7 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
    * The options a fresh run starts from, with a notice to show before its first question; undefined
    * when the dialog has a single question, which "start over" then simply asks again.
    */
-  protected abstract startOverOptions(notice: string): O | undefined;
+  protected abstract startOverOptions(notice: string, current: O | undefined): O | undefined;
 
   /** The interruption a message asks for; a dialog can add words of its own. */
   protected interruptionFor(text: unknown): Interruption | undefined {
@@ -60,9 +60,15 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     return this.interruptionFor(text);
   }
 
-  /** What to say when the user cancels. */
-  protected cancelMessage(): string {
+  /** What to say when the user cancels; `current` is the options of the run under way. */
+  protected cancelMessage(_current?: O): string {
     return CANCELLED;
+  }
+
+  /** The options the inner waterfall runs with: it is the first of the inner stack, its prompts after it. */
+  private currentOptions(outerDc: DialogContext): O | undefined {
+    const bottom = this.createChildContext(outerDc)?.stack[0];
+    return (bottom?.state as { options?: O } | undefined)?.options;
   }
 
   override async continueDialog(outerDc: DialogContext): Promise<DialogTurnResult> {
@@ -71,11 +77,11 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     // Which question waits is looked up only for a message that may interrupt: it costs a DialogContext.
     if (interruption !== undefined) interruption = this.interruptionAt(activity.text, this.createChildContext(outerDc)?.activeDialog?.id);
     if (interruption === 'cancel') {
-      await outerDc.context.sendActivity(this.cancelMessage());
+      await outerDc.context.sendActivity(this.cancelMessage(this.currentOptions(outerDc)));
       return outerDc.cancelAllDialogs();
     }
     if (interruption === 'start over') {
-      const fresh = this.startOverOptions(STARTING_OVER);
+      const fresh = this.startOverOptions(STARTING_OVER, this.currentOptions(outerDc));
       if (fresh) return outerDc.replaceDialog(this.id, fresh);
     }
     return super.continueDialog(outerDc);

@@ -5,7 +5,7 @@
 import type { TurnContext } from 'botbuilder';
 import { parseCustomerEmail, parseCustomerName } from '../src/validation/ticketFields';
 import { isConflict } from '../src/gorgias/client';
-import { confirmNewCustomer, customerAlreadyExists, customerCreated, customerCreatedOnFirstTry } from '../src/messages/tickets';
+import { confirmNewCustomer, customerAlreadyExists, customerCreated, customerCreatedOnEarlierTry } from '../src/messages/tickets';
 import { findCustomerFromEarlierAttempt } from '../src/gorgias/earlierCreate';
 import type { ConnectedProfile } from '../src/profile/profile';
 import { busyNotice, type ActionServices } from './actionSupport';
@@ -56,7 +56,8 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
         cancelled: 'OK, cancelled: no customer was created.',
         confirmHelp: 'Answer **yes** to create the customer in Gorgias, or **no** to drop it.',
         retryQuestion: 'What you typed is kept. Do you want to try again?',
-        retryHelp: 'Choose **Try again** to send the same customer to Gorgias again, or **Cancel** to drop it.',
+        retryHelp:
+          'Choose **Try again** to send the same customer to Gorgias again (when Gorgias never answered, I first check whether it made them already), or **Cancel** to drop it.',
       },
     );
   }
@@ -94,7 +95,7 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
     const found = await findCustomerFromEarlierAttempt(this.services.gorgias, profile, customer, since, busyNotice(context));
     if (!found.ok) return { failure: found.failure, topic: { kind: 'customer', email } };
     if (found.value === undefined) return 'not_made';
-    await sendNow(context, customerCreatedOnFirstTry(found.value));
+    await sendNow(context, customerCreatedOnEarlierTry(found.value));
     return 'shown';
   }
 }

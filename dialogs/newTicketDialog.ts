@@ -6,7 +6,7 @@
 import type { TurnContext } from 'botbuilder';
 import { parseCustomerEmail, parseTicketMessage, parseTicketSubject } from '../src/validation/ticketFields';
 import { ticketCreatedCard, ticketSummaryCard } from '../src/cards/tickets';
-import { TICKET_CREATED_ON_FIRST_TRY, ticketCreatedText, ticketSummaryText } from '../src/messages/tickets';
+import { TICKET_CREATED_ON_EARLIER_TRY, ticketCreatedText, ticketSummaryText } from '../src/messages/tickets';
 import { findTicketFromEarlierAttempt } from '../src/gorgias/earlierCreate';
 import type { TicketDetail } from '../src/gorgias/models';
 import { sendNow } from '../src/heldReplies';
@@ -59,7 +59,8 @@ export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
         cancelled: 'OK, cancelled: no ticket was created.',
         confirmHelp: 'Answer **yes** to create the ticket in Gorgias, or **no** to drop it.',
         retryQuestion: 'Your ticket is kept. Do you want to try again?',
-        retryHelp: 'Choose **Try again** to send the same ticket to Gorgias again, or **Cancel** to drop it.',
+        retryHelp:
+          'Choose **Try again** to send the same ticket to Gorgias again (when Gorgias never answered, I first check whether it made it already), or **Cancel** to drop it.',
       },
     );
   }
@@ -86,7 +87,7 @@ export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
     const found = await findTicketFromEarlierAttempt(this.services.gorgias, profile, draftOf(options), since, busyNotice(context));
     if (!found.ok) return { failure: found.failure, topic: { kind: 'tickets' } };
     if (found.value === undefined) return 'not_made';
-    await sendNow(context, TICKET_CREATED_ON_FIRST_TRY);
+    await sendNow(context, TICKET_CREATED_ON_EARLIER_TRY);
     await this.showCreated(context, profile, found.value);
     return 'shown';
   }

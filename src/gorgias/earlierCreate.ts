@@ -1,12 +1,12 @@
 /**
  * Whether a create that ended without a clear answer (a timeout, a dropped connection, a 5xx) was
  * carried out by Gorgias after all. Gorgias has no idempotency key, so before a ticket or customer is
- * sent again, what the first attempt would have made is looked for: the customer's tickets created since
- * that attempt with the same subject, or the customer with that email created since then. Found, it is
- * shown instead of being created twice.
+ * sent again, what the first attempt would have made is looked for: a ticket of the customer's created
+ * since that attempt through the API with the same subject and message, or the customer with that email
+ * created since then. Found, it is shown instead of being created twice.
  */
 import type { CallOptions, GorgiasClient, NewCustomer, NewTicket } from './client';
-import type { Customer, TicketSummary } from './models';
+import type { Customer, TicketDetail } from './models';
 import type { GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types';
 
 /**
@@ -16,6 +16,8 @@ import type { GorgiasCredentials, GorgiasFailure, GorgiasResult } from './types'
 export const CLOCK_SKEW_MS = 5 * 60_000;
 /** The newest tickets of the customer looked through; a ticket made moments ago is among the first. */
 const TICKETS_LOOKED_AT = 10;
+/** Of those, how many with the same subject are opened to compare their message. */
+const CANDIDATES_OPENED = 3;
 
 /**
  * Whether a failed create may have been carried out anyway. A 429 or a 4xx was a refusal; a 2xx with an
@@ -34,14 +36,17 @@ function createdSince(created: string | undefined, since: string): boolean {
   return createdAt >= sinceAt - CLOCK_SKEW_MS;
 }
 
+/** Equal but for spaces around and within (Gorgias may tidy a message's whitespace). */
 function sameText(a: string | undefined, b: string): boolean {
-  return a !== undefined && a.trim() === b.trim();
+  const tidy = (text: string): string => text.replace(/\s+/g, ' ').trim();
+  return a !== undefined && tidy(a) === tidy(b);
 }
 
 /**
- * The ticket an earlier attempt at `ticket` made, if Gorgias made it: one of the customer's tickets with
- * the same subject, created since `since`. Undefined when there is none (or no such customer yet, since a
- * new ticket would have created them).
+ * The ticket an earlier attempt at `ticket` made, if Gorgias made it: one of the customer's tickets
+ * created since `since` through the API (as the bot creates them), with the same subject and, as its
+ * newest message, the same text. Undefined when there is none (or no such customer yet, since a new
+ * ticket would have created them). A ticket someone has answered since is not recognised.
  */
 export async function findTicketFromEarlierAttempt(
   gorgias: GorgiasClient,
@@ -49,7 +54,7 @@ export async function findTicketFromEarlierAttempt(
   ticket: NewTicket,
   since: string,
   call?: CallOptions,
-): Promise<GorgiasResult<TicketSummary | undefined>> {
+): Promise<GorgiasResult<TicketDetail | undefined>> {
   const customer = await gorgias.findCustomerByEmail(creds, ticket.customerEmail, call);
   if (!customer.ok) return customer.failure.kind === 'not_found' ? { ok: true, value: undefined } : customer;
   if (customer.value === undefined) return { ok: true, value: undefined };
@@ -60,8 +65,23 @@ export async function findTicketFromEarlierAttempt(
     call,
   );
   if (!page.ok) return page.failure.kind === 'not_found' ? { ok: true, value: undefined } : page;
-  const made = page.value.tickets.find((candidate) => sameText(candidate.subject, ticket.subject) && createdSince(candidate.createdDatetime, since));
-  return { ok: true, value: made };
+  const candidates = page.value.tickets
+    .filter(
+      (candidate) =>
+        sameText(candidate.subject, ticket.subject) &&
+        createdSince(candidate.createdDatetime, since) &&
+        (candidate.channel === undefined || candidate.channel === 'api'),
+    )
+    .slice(0, CANDIDATES_OPENED);
+  for (const candidate of candidates) {
+    const detail = await gorgias.getTicket(creds, candidate.id, call);
+    if (!detail.ok) {
+      if (detail.failure.kind === 'not_found') continue;
+      return detail;
+    }
+    if (sameText(detail.value.lastMessage?.text, ticket.message)) return { ok: true, value: detail.value };
+  }
+  return { ok: true, value: undefined };
 }
 
 /** The customer an earlier attempt at `customer` made, if Gorgias made it: that email, created since `since`. */

@@ -149,16 +149,26 @@ export function customerCreated(customer: Customer): string {
 }
 
 /** Before showing the ticket a create that seemed to fail made after all. */
-export const TICKET_CREATED_ON_FIRST_TRY = "Gorgias did create the ticket on the first try, so I haven't sent it again:";
+export const TICKET_CREATED_ON_EARLIER_TRY = "Gorgias did create the ticket on an earlier try, so I haven't sent it again:";
 
 /** The customer a create that seemed to fail made after all. */
-export function customerCreatedOnFirstTry(customer: Customer): string {
-  return `Gorgias did create the customer on the first try, so I haven't sent it again: **${md(customerTitle(customer))}** (id ${customer.id}).`;
+export function customerCreatedOnEarlierTry(customer: Customer): string {
+  return `Gorgias did create the customer on an earlier try, so I haven't sent it again: **${md(customerTitle(customer))}** (id ${customer.id}).`;
 }
 
 /** Before the reason why it could not be checked whether a create that seemed to fail made something. */
-export function couldNotCheckFirstTry(what: 'ticket' | 'customer'): string {
-  return `I couldn't check whether the first try created the ${what}, so I haven't sent it again.`;
+export function couldNotCheckEarlierTry(what: 'ticket' | 'customer'): string {
+  return `I couldn't check whether an earlier try created the ${what}, so I haven't sent it again.`;
+}
+
+/** After that reason, when trying again cannot help (the dialog ends). */
+export function draftDroppedCheckGorgias(what: 'ticket' | 'customer'): string {
+  return `I've stopped here and dropped what you typed: please look in Gorgias before you create the ${what} again.`;
+}
+
+/** Cancelled after a try whose answer never came: it may exist. */
+export function droppedButMayExist(what: 'ticket' | 'customer'): string {
+  return `OK, I've stopped and dropped what you typed. An earlier try may still have created the ${what}: please check in Gorgias before you create it again.`;
 }
 
 export function customerAlreadyExists(email: string): string {
@@ -186,6 +196,8 @@ export interface FailureContext {
   isCreate?: boolean;
   /** Said before the explanation, e.g. what the failed call was for. */
   lead?: string;
+  /** Said after it, e.g. what became of the user's draft. */
+  trail?: string;
 }
 
 function notFound(topic: FailureTopic): string {
@@ -219,8 +231,7 @@ function acceptedButUnreadable(context: FailureContext): string {
  * (retry, reconnect) since that depends on the dialog.
  */
 export function explainFailure(failure: GorgiasFailure, context: FailureContext): string {
-  const explanation = explanationOf(failure, context);
-  return context.lead === undefined ? explanation : `${context.lead} ${explanation}`;
+  return [context.lead, explanationOf(failure, context), context.trail].filter((part) => part !== undefined).join(' ');
 }
 
 function explanationOf(failure: GorgiasFailure, context: FailureContext): string {

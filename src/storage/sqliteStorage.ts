@@ -35,7 +35,7 @@ const BUSY_TIMEOUT_MS = 5_000;
  * to 16 MB more. The OS page cache holds the file anyway: a lookup that misses this cache costs about
  * half a microsecond more (measured with 22,000 rows).
  */
-const DEFAULT_PAGE_CACHE_KIB = 2_048;
+const DEFAULT_PAGE_CACHE_KIB = 2_000;
 /** Reads of up to this many keys are one `IN (...)` statement (the brute-force limiter reads two). */
 const MAX_KEYS_PER_SELECT = 8;
 const TABLE = 'bot_state';
@@ -251,13 +251,13 @@ export class SqliteStorage implements Storage {
     return this.enqueue(() => this.deleteTx(toDelete));
   }
 
-  /** Commits what is still waiting, then closes the database file. Safe to call more than once. */
-  /** How much of the file this connection may keep in memory, in KiB, as SQLite reports it. */
+  /** How much of the file this connection may keep in memory, in KiB, as SQLite reports it (open file only). */
   get pageCacheKiB(): number {
     const setting = this.db.pragma('cache_size', { simple: true }) as number;
     return setting < 0 ? -setting : (setting * (this.db.pragma('page_size', { simple: true }) as number)) / 1024;
   }
 
+  /** Commits what is still waiting, then closes the database file. Safe to call more than once. */
   close(): void {
     if (this.db.open) {
       this.flush();

@@ -747,8 +747,8 @@ describe.each(OUTAGES)('%s during a change or a create', (_name, outage, explana
   test.each([
     ['yes', 'Ticket #'],
     ['retry', 'Ticket #'],
-    ['no', 'no ticket was created'],
-    ['not now', 'no ticket was created'],
+    ['no', 'An earlier try may still have created the ticket'],
+    ['not now', 'An earlier try may still have created the ticket'],
   ])('new ticket: "%s" answers "Do you want to try again?" as the connect dialog\'s does', async (answer, outcome) => {
     const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
     for (const typed of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(typed);
@@ -762,7 +762,10 @@ describe.each(OUTAGES)('%s during a change or a create', (_name, outage, explana
     for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(answer);
     fake.setBehaviourOnce('acme', outage);
     await harness.say('yes');
-    expect(said(await harness.say('Cancel'))).toContain('no ticket was created');
+    // Not "no ticket was created": the try whose answer never came may have created it.
+    expect(said(await harness.say('Cancel'))).toContain(
+      "OK, I've stopped and dropped what you typed. An earlier try may still have created the ticket: please check in Gorgias before you create it again.",
+    );
     expect(actionRequests('POST')).toHaveLength(1);
   });
 
@@ -800,14 +803,14 @@ describe('Try again after a create whose outcome is unknown', () => {
     expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
 
     const replies = await harness.say('Try again');
-    expect(said(replies)).toContain("Gorgias did create the ticket on the first try, so I haven't sent it again");
+    expect(said(replies)).toContain("Gorgias did create the ticket on an earlier try, so I haven't sent it again");
     const made = ticketsNamed('Parcel damaged')[0];
     expect(JSON.stringify(cardsIn(replies))).toContain(`Ticket #${String(made.id)} created`);
     expect(actionRequests('POST')).toHaveLength(1);
     expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
     // The lookup: the customer by email, then their newest tickets.
     const lookups = actionRequests('GET');
-    expect(lookups.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets']);
+    expect(lookups.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets', `/api/tickets/${String(made.id)}`]);
     expect(lookups[1].query).toMatchObject({ customer_id: String(customerId('jane@shop.com')), order_by: 'created_datetime:desc' });
     // The dialog is over: nothing is waiting for an answer.
     expect(said(await harness.say('Try again'))).toContain("Sorry, I didn't get that");
@@ -855,7 +858,7 @@ describe('Try again after a create whose outcome is unknown', () => {
     fake.setBehaviourOnce('acme', 'apply-then-hang');
     await harness.say('yes');
 
-    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on an earlier try');
     expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
   });
 
@@ -868,27 +871,67 @@ describe('Try again after a create whose outcome is unknown', () => {
 
     const replies = await harness.say('Try again');
     expect(said(replies)).toContain(
-      "I couldn't check whether the first try created the ticket, so I haven't sent it again. Gorgias had a problem answering (error 503).",
+      "I couldn't check whether an earlier try created the ticket, so I haven't sent it again. Gorgias had a problem answering (error 503).",
     );
     expect(said(replies)).toContain('Your ticket is kept.');
     expect(allSuggested(replies)).toEqual(expect.arrayContaining(['Try again', 'Cancel']));
     expect(actionRequests('POST')).toHaveLength(1);
 
-    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on an earlier try');
     expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
   });
 
-  test('a second uncertain try still looks from the first one', async () => {
+  test("after a later try is refused (429), Try again still looks for what the first one made", async () => {
     const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
     for (const answer of draft) await harness.say(answer);
     fake.setBehaviourOnce('acme', 'hang');
     await harness.say('yes');
-    // Try again: the lookup finds nothing, and the create is applied but its answer lost again.
-    fake.setBehaviourOnce('acme', { status: 200, body: '{"data":[],"meta":{"next_cursor":null}}' });
-    fake.setBehaviourOnce('acme', 'apply-then-502');
-    expect(said(await harness.say('Try again'))).toContain('Gorgias had a problem answering (error 502).');
+    // Try again: the lookup finds nothing, and the create is refused.
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [] }));
+    fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests.' } }, { 'retry-after': '1' }));
+    expect(said(await harness.say('Try again'))).toContain('limiting');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
 
-    expect(said(await harness.say('Try again'))).toContain('Gorgias did create the ticket on the first try');
+    const before = actionRequests('GET').length;
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(actionRequests('GET').length).toBeGreaterThan(before);
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
+  });
+
+  test('an earlier ticket of the same customer and subject but another message is not the lost one', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The first box arrived crushed.', 'yes']) await harness.say(answer);
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The second one too.']) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'hang');
+    await harness.say('yes');
+
+    expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(2);
+  });
+
+  test('a lookup Gorgias refuses for good (403) ends the dialog and says the draft is dropped and to check Gorgias', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+    fake.setBehaviourOnce('acme', jsonReply(403, { error: { msg: 'Forbidden' } }));
+
+    const replies = await harness.say('Try again');
+    expect(said(replies)).toContain("I couldn't check whether an earlier try created the ticket, so I haven't sent it again.");
+    expect(said(replies)).toContain("I've stopped here and dropped what you typed: please look in Gorgias before you create the ticket again.");
+    expect(allSuggested(replies)).not.toContain('Try again');
+    expect(actionRequests('POST')).toHaveLength(1);
+  });
+
+  test('start over after an unknown outcome still looks for the earlier ticket when the same is typed again', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+
+    await harness.say('start over');
+    for (const answer of draft.slice(1)) await harness.say(answer);
+    expect(said(await harness.say('yes'))).toContain('Gorgias did create the ticket on an earlier try');
     expect(ticketsNamed('Parcel damaged')).toHaveLength(1);
   });
 
@@ -911,7 +954,7 @@ describe('Try again after a create whose outcome is unknown', () => {
 
     const replies = said(await harness.say('Try again'));
     expect(replies).toContain(
-      `Gorgias did create the customer on the first try, so I haven't sent it again: Ada Lovelace (id ${customerId('ada@shop.com')}).`,
+      `Gorgias did create the customer on an earlier try, so I haven't sent it again: Ada Lovelace (id ${customerId('ada@shop.com')}).`,
     );
     expect(actionRequests('POST')).toHaveLength(1);
   });

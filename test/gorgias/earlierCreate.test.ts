@@ -27,6 +27,11 @@ function valueOf<T>(result: GorgiasResult<T>): T {
   return result.value;
 }
 
+/** A ticket as the bot's lost create would have made it: through the API, with the draft's message. */
+function addApiTicket(subject: string, customerEmail: string, message = DRAFT.message, raw?: Record<string, unknown>): Record<string, unknown> {
+  return fake.addTicket('acme', { subject, customer: { email: customerEmail }, channel: 'api', messages: [{ text: message }], raw });
+}
+
 /** An ISO time `offsetMs` from the tenant's clock (which stamps what the fake creates). */
 function gorgiasTime(offsetMs: number): string {
   return new Date(tenant.clockMs + offsetMs).toISOString();
@@ -51,24 +56,24 @@ describe('mayHaveBeenCreated', () => {
 describe('findTicketFromEarlierAttempt', () => {
   test("finds the customer's ticket with that subject created since the try, newest first", async () => {
     const since = gorgiasTime(0);
-    fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' } });
+    const made = addApiTicket('Parcel damaged', 'jane@shop.com');
 
     const found = valueOf(await findTicketFromEarlierAttempt(makeClient(), CREDS, DRAFT, since));
 
-    expect(found).toMatchObject({ subject: 'Parcel damaged', customer: { email: 'jane@shop.com' } });
-    expect(fake.requests.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets']);
+    expect(found).toMatchObject({ id: made.id, subject: 'Parcel damaged', customer: { email: 'jane@shop.com' } });
+    expect(fake.requests.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets', `/api/tickets/${String(made.id)}`]);
     expect(fake.requests[1].query).toMatchObject({ order_by: 'created_datetime:desc', limit: '10' });
   });
 
   test('surrounding spaces in either subject do not matter; other subjects and customers do', async () => {
     const since = gorgiasTime(0);
-    fake.addTicket('acme', { subject: 'Parcel damaged, again', customer: { email: 'jane@shop.com' } });
-    fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'bob@shop.com' } });
+    addApiTicket('Parcel damaged, again', 'jane@shop.com');
+    addApiTicket('Parcel damaged', 'bob@shop.com');
     const client = makeClient();
 
     expect(valueOf(await findTicketFromEarlierAttempt(client, CREDS, DRAFT, since))).toBeUndefined();
 
-    fake.addTicket('acme', { subject: '  Parcel damaged ', customer: { email: 'jane@shop.com' } });
+    addApiTicket('  Parcel damaged ', 'jane@shop.com', '  Crushed\n box. ');
     expect(valueOf(await findTicketFromEarlierAttempt(client, CREDS, { ...DRAFT, subject: 'Parcel damaged  ' }, since))).toBeDefined();
   });
 
@@ -76,7 +81,7 @@ describe('findTicketFromEarlierAttempt', () => {
     ['just over the allowed skew after it: an older ticket', 1_000, false],
     ['just within the skew after it: taken for the lost one', -1_000, true],
   ])('a try started %s', async (_name, beyondSkewMs, found) => {
-    const ticket = fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' } });
+    const ticket = addApiTicket('Parcel damaged', 'jane@shop.com');
     const createdAt = Date.parse(String(ticket.created_datetime));
     const since = new Date(createdAt + CLOCK_SKEW_MS + beyondSkewMs).toISOString();
 
@@ -85,7 +90,7 @@ describe('findTicketFromEarlierAttempt', () => {
 
   test('a ticket without a creation time cannot be told apart from an old one, so it is not taken', async () => {
     const since = gorgiasTime(0);
-    fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' }, raw: { created_datetime: null } });
+    addApiTicket('Parcel damaged', 'jane@shop.com', DRAFT.message, { created_datetime: null });
 
     expect(valueOf(await findTicketFromEarlierAttempt(makeClient(), CREDS, DRAFT, since))).toBeUndefined();
   });
@@ -106,8 +111,35 @@ describe('findTicketFromEarlierAttempt', () => {
 
     fake.setBehaviourOnce('acme', jsonReply(200, { data: [{ id: 1, email: 'jane@shop.com' }] }));
     fake.setBehaviourOnce('acme', { status: 200, body: '<html>maintenance</html>' });
-    const second = await findTicketFromEarlierAttempt(client, CREDS, DRAFT, gorgiasTime(0));
-    expect(second.ok).toBe(false);
+    expect(await findTicketFromEarlierAttempt(client, CREDS, DRAFT, gorgiasTime(0))).toEqual({
+      ok: false,
+      failure: { kind: 'bad_response', reason: 'not_json' },
+    });
+  });
+
+  test('the same subject with another message, or a ticket that came by email, is not the lost one', async () => {
+    const since = gorgiasTime(0);
+    addApiTicket('Parcel damaged', 'jane@shop.com', 'A first parcel was crushed.');
+    fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' }, messages: [{ text: DRAFT.message }] });
+
+    expect(valueOf(await findTicketFromEarlierAttempt(makeClient(), CREDS, DRAFT, since))).toBeUndefined();
+    // The email one is not even opened.
+    expect(fake.requests.filter((request) => /^\/api\/tickets\/\d+$/.test(request.apiPath))).toHaveLength(1);
+  });
+
+  test('opening a candidate that fails is the failure; one deleted meanwhile is skipped', async () => {
+    const since = gorgiasTime(0);
+    const client = makeClient();
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [{ id: 1, email: 'jane@shop.com' }] }));
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [{ id: 777, subject: 'Parcel damaged', channel: 'api', customer: { id: 1 }, created_datetime: new Date(tenant.clockMs).toISOString() }], meta: { next_cursor: null } }));
+    fake.setBehaviourOnce('acme', jsonReply(404, { error: { msg: 'Resource not found.' } }));
+    expect(valueOf(await findTicketFromEarlierAttempt(client, CREDS, DRAFT, since))).toBeUndefined();
+
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [{ id: 1, email: 'jane@shop.com' }] }));
+    fake.setBehaviourOnce('acme', jsonReply(200, { data: [{ id: 777, subject: 'Parcel damaged', channel: 'api', customer: { id: 1 }, created_datetime: new Date(tenant.clockMs).toISOString() }], meta: { next_cursor: null } }));
+    fake.setBehaviourOnce('acme', 'hang');
+    const hung = await findTicketFromEarlierAttempt(client, CREDS, DRAFT, since);
+    expect(hung).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'timeout' } });
   });
 });
 
