@@ -28,6 +28,8 @@ export interface ActionServices {
   urlTemplate: string;
   /** Where "more" continues from: the next-page cursor of the last ticket list shown. */
   ticketCursor: StatePropertyAccessor<string | undefined>;
+  /** What a typed "try again" re-sends: the command of the last failure that offered Try again. */
+  retryCommand: StatePropertyAccessor<string | undefined>;
   logger: Logger;
 }
 
@@ -127,6 +129,10 @@ export async function reportFailure(
   const text = explainFailure(failure, { ...about, keyOwner });
   const suggestions: (string | CardAction)[] = [];
   if (failure.kind === 'unauthorized' && keyOwner === 'user') suggestions.push(say.RECONNECT);
-  else if (retryCommand !== undefined && isTransient(failure)) suggestions.push(retryButton(retryCommand));
+  else if (retryCommand !== undefined && isTransient(failure)) {
+    suggestions.push(retryButton(retryCommand));
+    // For a user who types "try again" rather than pressing the button, at their next message.
+    await services.retryCommand.set(context, retryCommand);
+  }
   await sendNow(context, suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions.map(toCardAction), text) : MessageFactory.text(text));
 }

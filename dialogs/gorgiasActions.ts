@@ -48,6 +48,17 @@ export class GorgiasActions {
     return parseActionCommand(text);
   }
 
+  /**
+   * The command a typed "try again" means: the one whose failure offered Try again at the turn before.
+   * Forgotten at every message, so it is only ever the answer to that offer.
+   */
+  async takeRetryCommand(context: TurnContext): Promise<ParsedAction | undefined> {
+    const command = await this.services.retryCommand.get(context);
+    if (command === undefined) return undefined;
+    await this.services.retryCommand.delete(context);
+    return parseActionCommand(command);
+  }
+
   async run(dc: DialogContext, parsed: ParsedAction): Promise<void> {
     const context = dc.context;
     const action = parsed.ok ? parsed.command.action : parsed.action;

@@ -62,7 +62,8 @@ export function exampleOf(action: GorgiasAction): string {
 }
 
 export function parseActionCommand(text: string | undefined): ParsedAction | undefined {
-  if (typeof text !== 'string' || text.length > 300) return undefined;
+  // Long enough for a tag that is too long to be told so (a tag is at most MAX_TAG_LENGTH characters).
+  if (typeof text !== 'string' || text.length > 1_000) return undefined;
   const words = text.trim().replace(/[.!?]+$/, '').split(/\s+/).filter((word) => word !== '');
   if (words.length === 0) return undefined;
   const lower = words.map((word) => word.toLowerCase());

@@ -190,6 +190,7 @@ export function createBot(parts: BotParts): GorgiasBot {
       profiles,
       urlTemplate: settings.urlTemplate,
       ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
+      retryCommand: conversationState.createProperty<string | undefined>('retryCommand'),
       logger,
     },
     settings.actions,

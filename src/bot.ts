@@ -32,7 +32,7 @@ export interface BotDependencies {
   botAppId?: string;
 }
 
-type Command = 'connect' | 'reconnect' | 'status' | 'disconnect' | 'help' | 'greeting';
+type Command = 'connect' | 'reconnect' | 'status' | 'disconnect' | 'help' | 'greeting' | 'retry' | 'cancel';
 
 const COMMANDS: Record<string, Command> = {
   connect: 'connect',
@@ -48,6 +48,12 @@ const COMMANDS: Record<string, Command> = {
   hello: 'greeting',
   hey: 'greeting',
   start: 'greeting',
+  'try again': 'retry',
+  retry: 'retry',
+  again: 'retry',
+  cancel: 'cancel',
+  stop: 'cancel',
+  quit: 'cancel',
 };
 
 export function commandIn(text: string | undefined): Command | undefined {
@@ -197,7 +203,8 @@ export class GorgiasBot extends ActivityHandler {
       }
     }
 
-    const action = command === undefined ? this.deps.actions.commandIn(context, text) : undefined;
+    const retry = await this.deps.actions.takeRetryCommand(context);
+    const action = command === undefined ? this.deps.actions.commandIn(context, text) : command === 'retry' ? retry : undefined;
     if (action) return this.deps.actions.run(await dialogContext(), action);
     switch (command) {
       case 'connect':
@@ -212,6 +219,12 @@ export class GorgiasBot extends ActivityHandler {
         return;
       case 'greeting':
         await context.sendActivity(await this.welcome(context));
+        return;
+      case 'retry':
+        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), say.NOTHING_TO_RETRY));
+        return;
+      case 'cancel':
+        await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), say.NOTHING_TO_CANCEL));
         return;
       default: {
         const hasText = typeof context.activity.text === 'string' && context.activity.text.trim() !== '';

@@ -39,6 +39,9 @@ export const HELP_OPERATOR_MODE =
   "The Gorgias connection is set up by the bot's operator, so you don't need to connect anything.";
 
 export const NOT_UNDERSTOOD = "Sorry, I didn't get that. Type **help** to see what I can do.";
+/** "try again" typed when the last message offered nothing to try again. */
+export const NOTHING_TO_RETRY = 'There is nothing to try again right now. Type **help** to see what I can do.';
+export const NOTHING_TO_CANCEL = 'There is nothing to cancel right now. Type **help** to see what I can do.';
 export const STALE_KEY_FORM =
   "That form is no longer active, so I didn't use what was in it. Type **connect** to connect your Gorgias account.";
 export const NOT_TEXT = 'I can only read typed text. Type **help** to see what I can do.';

@@ -1,4 +1,4 @@
-import { looksLikeAKey } from './apiKey';
+import { holdsKeyLikeWord, looksLikeAKey } from './apiKey';
 import { classifyHiddenCharacter, type Parsed } from './result';
 
 /**
@@ -74,6 +74,8 @@ export function parseSubdomain(input: string): Parsed<string> {
 
   const characterProblem = findForbiddenCharacter(text);
   if (characterProblem !== undefined) return refuse(characterProblem);
+  // Before lower-casing: capitals mixed with small letters and digits are part of what marks a key.
+  if (holdsKeyLikeWord(text)) return refuse(REASONS.looksLikeKey);
 
   // From here on the text is printable ASCII from a small set, so lower-casing can't map
   // anything (such as the Kelvin sign) onto a Latin letter.

@@ -397,6 +397,12 @@ describe('cancel at every step of new ticket creates nothing', () => {
     expect(actionRequests()).toHaveLength(0);
   });
 
+  test('a tag that is too long is told so, with the limit, rather than not understood', async () => {
+    const harness = await connectedChat();
+    expect(said(await harness.say(`tag ticket 601 ${'x'.repeat(300)}`))).toContain('That tag is too long: please keep it to 100 characters.');
+    expect(actionRequests()).toHaveLength(0);
+  });
+
   test('a bad customer email is explained as the customer\'s and asked again', async () => {
     const harness = await connectedChat();
     await harness.say('new ticket');
@@ -578,7 +584,7 @@ describe('401: the key was revoked or rotated', () => {
     expect(harness.storedProfile()?.needsReconnect).toBe(true);
     expect(actionRequests('POST')).toHaveLength(1);
     // The dialog ended: "Try again" is not an answer to anything now.
-    expect(said(await harness.say('Try again'))).toContain("Sorry, I didn't get that");
+    expect(said(await harness.say('Try again'))).toContain('There is nothing to try again right now.');
     expect(actionRequests('POST')).toHaveLength(1);
   });
 });
@@ -700,6 +706,30 @@ describe('timeouts and 5xx during one-shot actions', () => {
     expect(shownAll(await harness.say(retryCommand))).toContain(success);
   });
 
+  test.each(['try again', 'Retry', 'again!'])('typing %j instead of pressing Try again re-sends the command that failed, once', async (typed) => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    fake.setBehaviourOnce('acme', SERVICE_UNAVAILABLE);
+    await harness.say('show ticket 401');
+    expect(shownAll(await harness.say(typed))).toContain('Order 1234 never arrived');
+    // It answered that offer only: typed again, there is nothing left to try again.
+    expect(said(await harness.say(typed))).toContain('There is nothing to try again right now.');
+  });
+
+  test('a typed "try again" after another message in between does not re-send the old command', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    fake.setBehaviourOnce('acme', SERVICE_UNAVAILABLE);
+    await harness.say('show ticket 401');
+    await harness.say('help');
+    const before = actionRequests().length;
+    expect(said(await harness.say('try again'))).toContain('There is nothing to try again right now.');
+    expect(actionRequests()).toHaveLength(before);
+  });
+
+  test('"cancel" with nothing under way says so', async () => {
+    const harness = await connectedChat();
+    expect(said(await harness.say('cancel'))).toContain('There is nothing to cancel right now.');
+  });
+
   test.each(OUTAGES)('%s on show ticket: says so, and Try again shows it', async (_name, outage, explanation) => {
     const harness = await connectedChat({ timeoutMs: TIMEOUT_MS, channelId: 'emulator' });
     fake.setBehaviourOnce('acme', outage);
@@ -813,7 +843,7 @@ describe('Try again after a create whose outcome is unknown', () => {
     expect(lookups.map((request) => request.apiPath)).toEqual(['/api/customers', '/api/tickets', `/api/tickets/${String(made.id)}`]);
     expect(lookups[1].query).toMatchObject({ customer_id: String(customerId('jane@shop.com')), order_by: 'created_datetime:desc' });
     // The dialog is over: nothing is waiting for an answer.
-    expect(said(await harness.say('Try again'))).toContain("Sorry, I didn't get that");
+    expect(said(await harness.say('Try again'))).toContain('There is nothing to try again right now.');
   });
 
   test('Gorgias made nothing: Try again looks, finds nothing, and creates it once', async () => {

@@ -115,6 +115,8 @@ describe('looksLikeAKey and holdsKeyLikeWord, for answers to the other questions
     'Zx81kQ2mN7pL0vB3cR9tY5wE4uI6oA1sD8fG2hJ0',
     '3f9a0c41-d2b7-e86a-5c0d-9e1f2a3b4c5d',
     'key_3f9a0c41d2b7e86a5c0d9e1f2a3b',
+    // Few letter/digit switches, but capitals, small letters and digits in 32 characters.
+    'abcdEFGH1234ijklMNOP5678qrstUVWX',
   ])('%j looks like a key', (word) => {
     expect(looksLikeAKey(word)).toBe(true);
   });
@@ -129,6 +131,9 @@ describe('looksLikeAKey and holdsKeyLikeWord, for answers to the other questions
     'bench-mx54seup-5j',
     'store2024eu-west1-prod3',
     'deadbeefcafe',
+    // Capitals and digits in a long name, but shorter than a key.
+    'MyStore2021OfficialSupport',
+    'Acme2024EuropeanSupportDesk',
   ])(
     '%j does not',
     (word) => {
