@@ -3,6 +3,7 @@
  * can be read top to bottom, and are tested without a bot.
  */
 import type { GorgiasFailure } from '../gorgias/types';
+import { waitDuration } from './duration';
 
 export const ASK_SUBDOMAIN =
   "What is your Gorgias subdomain? It's the part before .gorgias.com in your browser's address bar, e.g. **acme** for https://acme.gorgias.com.";
@@ -55,7 +56,7 @@ export function noAccount(subdomain: string): string {
 }
 
 export function rateLimited(seconds: number): string {
-  return `Gorgias is limiting how fast it can be called right now. Please wait about **${seconds} second${seconds === 1 ? '' : 's'}**, then choose Try again.`;
+  return `Gorgias is limiting how fast it can be called right now. Please wait about **${waitDuration(seconds)}**, then choose Try again.`;
 }
 
 export function unavailable(failure: Extract<GorgiasFailure, { kind: 'unavailable' }>): string {

@@ -27,6 +27,7 @@ import {
   type TicketDraft,
   type TicketLinks,
 } from '../cards/tickets';
+import { waitDuration } from './duration';
 
 export interface TicketListTextOptions extends TicketLinks {
   /** Default "Recent tickets". */
@@ -181,8 +182,7 @@ export function noCustomer(email: string): string {
 
 /** Said when a call has to wait for the account's rate budget (CallOptions.onQueued). */
 export function busy(waitMs: number): string {
-  const seconds = Math.max(1, Math.round(waitMs / 1000));
-  return `Gorgias is busy right now; your request is queued and should go through in about ${seconds} second${seconds === 1 ? '' : 's'}.`;
+  return `Gorgias is busy right now; your request is queued and should go through in about ${waitDuration(Math.round(waitMs / 1000))}.`;
 }
 
 /** What a failed call was about, to say "no such ticket" rather than "not found". */
@@ -250,7 +250,7 @@ function explanationOf(failure: GorgiasFailure, context: FailureContext): string
     case 'no_account':
       return "I couldn't find the Gorgias account any more.";
     case 'rate_limited':
-      return `Gorgias is limiting how fast it can be called right now. Please try again in about ${failure.retryAfterSeconds} second${failure.retryAfterSeconds === 1 ? '' : 's'}.`;
+      return `Gorgias is limiting how fast it can be called right now. Please try again in about ${waitDuration(failure.retryAfterSeconds)}.`;
     case 'unavailable':
       switch (failure.reason) {
         case 'timeout':

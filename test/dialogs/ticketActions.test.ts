@@ -637,7 +637,7 @@ describe('429: Gorgias rate limits the account', () => {
     const harness = await connectedChat();
     fake.setBehaviourOnce('acme', tooMany('120'));
     const replies = await harness.say('recent tickets');
-    expect(said(replies)).toContain('Please try again in about 120 seconds.');
+    expect(said(replies)).toContain('Please try again in about 2 minutes.');
     expect(actionRequests()).toHaveLength(1);
     const again = buttonValue(replies, 'Try again');
     expect(again).toBe('Recent tickets');
