@@ -157,7 +157,7 @@ const notCommands: (string | undefined)[] = [
   'constructor 12',
   '__proto__ 12',
   'tostring ticket 12',
-  `show ticket 12 ${'x'.repeat(300)}`,
+  `show ticket 12 ${'x'.repeat(1_000)}`,
 ];
 
 describe('texts that are not actions', () => {

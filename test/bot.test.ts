@@ -168,6 +168,17 @@ describe('disconnect', () => {
 });
 
 describe('help and anything else', () => {
+  test.each([
+    ['cancel', say.NOTHING_TO_CANCEL],
+    ['quit', say.NOTHING_TO_CANCEL],
+    ['try again', say.NOTHING_TO_RETRY],
+  ])('%j with nothing under way says so, with the menu', async (text, reply) => {
+    const replies = await chat().say(text);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toBe(reply);
+    expect(suggestedTitles(replies[0])).toContain(say.HELP);
+  });
+
   test('help lists the commands, with suggested actions', async () => {
     const harness = chat();
     const replies = await harness.say('help');
@@ -178,7 +189,7 @@ describe('help and anything else', () => {
     expect(suggestedTitles(replies[0])).toEqual([say.CONNECT, say.HELP]);
   });
 
-  test.each(['what can you do', 'tickets please', '12345', 'cancel'])('%j gets a short pointer to help', async (text) => {
+  test.each(['what can you do', 'tickets please', '12345'])('%j gets a short pointer to help', async (text) => {
     const harness = chat();
     const replies = await harness.say(text);
     expect(replies).toHaveLength(1);
