@@ -80,16 +80,20 @@ export function parseActionCommand(text: string | undefined): ParsedAction | und
   const verb = lower[0];
   const rest = lower[1] === 'ticket' ? words.slice(2) : words.slice(1);
   if (verb === 'ticket' || /^#\d+$/.test(verb)) {
-    const id = parseId((verb === 'ticket' ? words[1] ?? '' : verb).replace(/^#/, ''));
+    const idText = (verb === 'ticket' ? words[1] ?? '' : verb).replace(/^#/, '');
+    const id = parseId(idText);
     // "ticket 12" and "#12" are the whole message; anything after the id is not understood, not ignored.
     const wordsExpected = verb === 'ticket' ? 2 : 1;
-    return id === undefined || words.length !== wordsExpected ? needs('show') : { ok: true, command: { action: 'show', ticketId: id } };
+    if (words.length !== wordsExpected) return needs('show');
+    return id === undefined ? badId('show', idText) : { ok: true, command: { action: 'show', ticketId: id } };
   }
   // Own keys only: a plain object lookup would take "constructor 12" for an action.
   if (Object.hasOwn(TICKET_ID_ACTIONS, verb) && (lower[1] === 'ticket' || /^#?\d+$/.test(lower[1] ?? ''))) {
     const action = TICKET_ID_ACTIONS[verb];
-    const id = rest.length === 1 ? parseId(rest[0].replace(/^#/, '')) : undefined;
-    return id === undefined ? needs(action) : { ok: true, command: { action, ticketId: id } };
+    if (rest.length !== 1) return needs(action);
+    const idText = rest[0].replace(/^#/, '');
+    const id = parseId(idText);
+    return id === undefined ? badId(action, idText) : { ok: true, command: { action, ticketId: id } };
   }
   if (verb === 'tag') {
     const id = parseId((rest[0] ?? '').replace(/^#/, ''));
@@ -105,6 +109,12 @@ export function parseActionCommand(text: string | undefined): ParsedAction | und
     return email.ok ? { ok: true, command: { action: 'customer', email: email.value } } : { ok: false, action: 'customer', reason: email.reason };
   }
   return undefined;
+}
+
+/** A ticket number written as digits that no ticket can have (0, or past what Gorgias's ids go to) is told so. */
+function badId(action: GorgiasAction, idText: string): ParsedAction {
+  if (!/^\d+$/.test(idText)) return needs(action);
+  return { ok: false, action, reason: `There is no ticket #${idText.length > 20 ? `${idText.slice(0, 20)}…` : idText}: ticket numbers are whole numbers from 1 up, like **${EXAMPLES[action].replace(/\D+$/, '').trim()}**.` };
 }
 
 function needs(action: GorgiasAction): ParsedAction {

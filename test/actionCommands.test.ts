@@ -111,6 +111,16 @@ const malformed: [string, GorgiasAction, string][] = [
   ['customer a@b@example.com', 'customer', 'more than one @'],
 ];
 
+test.each([
+  ['show ticket 0', 'There is no ticket #0: ticket numbers are whole numbers from 1 up, like **show ticket 123**.'],
+  ['#0', 'There is no ticket #0'],
+  ['delete ticket 99999999999999999999999999', 'There is no ticket #99999999999999999999…'],
+])('%j, written right but naming no possible ticket, is told so', (text, reason) => {
+  const parsed = parseActionCommand(text);
+  expect(parsed?.ok).toBe(false);
+  expect(parsed?.ok === false ? parsed.reason : '').toContain(reason);
+});
+
 describe('malformed actions say how to write them', () => {
   test.each(malformed)('%j', (text, action, wording) => {
     const parsed = parseActionCommand(text);

@@ -39,7 +39,8 @@ const refuse = (reason: string): Parsed<string> => ({ ok: false, reason });
 export function parseEmail(input: string): Parsed<string> {
   // Runtime guard: the value comes from chat activity payloads, which are not type-checked.
   if (typeof input !== 'string') return refuse(REASONS.empty);
-  const text = input.trim();
+  // A link copied from a mail client or a web page: the address is what follows `mailto:`.
+  const text = input.trim().replace(/^mailto:/i, '');
   if (text === '') return refuse(REASONS.empty);
   if (text.length > MAX_EMAIL_LENGTH) return refuse(REASONS.tooLong);
 

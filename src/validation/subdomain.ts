@@ -20,6 +20,12 @@ const MAX_INPUT_LENGTH = 2048;
 const MAX_SUBDOMAIN_LENGTH = 63;
 const EXAMPLE = 'e.g. acme for https://acme.gorgias.com';
 
+/**
+ * Replies to a yes/no or try-again question, typed where the subdomain is asked (after "I couldn't find
+ * an account there", "retry" meant try again): looked up, each would cost one of the attempts.
+ */
+const ANSWER_WORDS = new Set(['yes', 'y', 'yeah', 'yep', 'no', 'n', 'nope', 'ok', 'okay', 'sure', 'retry', 'again', 'try', 'try again']);
+
 const REASONS = {
   empty: `Please type your Gorgias subdomain, ${EXAMPLE}.`,
   tooLong: `That is far too long to be a Gorgias address; please type just your subdomain, ${EXAMPLE}.`,
@@ -47,6 +53,7 @@ const REASONS = {
   subdomainTooLong: `That is longer than any Gorgias subdomain can be (at most ${MAX_SUBDOMAIN_LENGTH} characters); please check it, ${EXAMPLE}.`,
   punycode: `Gorgias subdomains are plain letters, digits and hyphens, so one starting with xn-- (an encoded international name) can't be yours; please check it, ${EXAMPLE}.`,
   edgeHyphen: `A Gorgias subdomain can't start or end with a hyphen; please check it, ${EXAMPLE}.`,
+  answerWord: `That reads like an answer to another question, not a subdomain. Please type your Gorgias subdomain, ${EXAMPLE}.`,
   looksLikeKey: `That looks like an API key, not a subdomain; I'll ask for the key last. Please type your Gorgias subdomain, ${EXAMPLE}.`,
 } as const;
 
@@ -59,6 +66,7 @@ export function parseSubdomain(input: string): Parsed<string> {
 
   const text = input.trim();
   if (text === '') return refuse(REASONS.empty);
+  if (ANSWER_WORDS.has(text.toLowerCase().replace(/[.!?]+$/, ''))) return refuse(REASONS.answerWord);
 
   const scheme = readScheme(text);
   let remainder = text;

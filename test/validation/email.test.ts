@@ -10,6 +10,9 @@ describe('parseEmail accepts', () => {
   test.each<[string, string]>([
     ['jane@acme.com', 'jane@acme.com'],
     ['  jane@acme.com  ', 'jane@acme.com'],
+    // A copied mail link.
+    ['mailto:jane@acme.com', 'jane@acme.com'],
+    ['MAILTO:jane@acme.com', 'jane@acme.com'],
     ['\tjane@acme.com\n', 'jane@acme.com'],
     ['Jane.Doe@ACME.COM', 'Jane.Doe@acme.com'],
     ['JANE@Support.Acme.Co.UK', 'JANE@support.acme.co.uk'],

@@ -158,3 +158,15 @@ describe('a key pasted at the subdomain question', () => {
     expect(parseSubdomain(text)).toEqual({ ok: true, value: text });
   });
 });
+
+describe('an answer to another question typed at the subdomain question', () => {
+  test.each(['yes', 'Retry', 'try again', 'OK!', 'no'])('%j is refused as such, not looked up', (text) => {
+    const parsed = parseSubdomain(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toContain('reads like an answer to another question');
+  });
+
+  test.each(['yesshop', 'retry-store', 'https://yes.gorgias.com'])('%j is still a subdomain', (text) => {
+    expect(parseSubdomain(text).ok).toBe(true);
+  });
+});
