@@ -135,6 +135,10 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     return atQuestion ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
   }
 
+  protected override givesWayToCommandsAt(activeDialogId: string | undefined): boolean {
+    return !this.questions.some((question) => question.promptId === activeDialogId);
+  }
+
   protected startOverOptions(notice: string, current: O | undefined): O {
     // Every field of O but the notice is optional, so a notice alone is a fresh start. An earlier try that
     // may have created it is still looked for: the user may well type the same again.

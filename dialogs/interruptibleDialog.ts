@@ -5,6 +5,18 @@
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { CANCELLED, STARTING_OVER } from '../src/messages/connect';
+import { parseActionCommand } from '../src/actionCommands';
+
+/**
+ * Set on a turn whose message was a new command typed at a yes/no or choice question: the dialog gave
+ * way (see InterruptibleDialog.continueDialog), and the bot runs the command instead.
+ */
+const GAVE_WAY_TO_COMMAND = Symbol('gaveWayToCommand');
+
+/** Whether this turn's dialog ended so that the command typed at its question runs instead. */
+export function gaveWayToCommand(turnState: Map<unknown, unknown>): boolean {
+  return turnState.get(GAVE_WAY_TO_COMMAND) === true;
+}
 
 export type Interruption = 'cancel' | 'help' | 'start over';
 
@@ -60,6 +72,15 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     return this.interruptionFor(text);
   }
 
+  /**
+   * Whether a ticket command typed while `activeDialogId` waits replaces this dialog. At a yes/no or a
+   * choice it does ("delete ticket 104" at "Delete ticket #103?" means 104); a question whose answer is
+   * free text takes it as the answer.
+   */
+  protected givesWayToCommandsAt(_activeDialogId: string | undefined): boolean {
+    return true;
+  }
+
   /** What to say when the user cancels; `current` is the options of the run under way. */
   protected cancelMessage(_current?: O): string {
     return CANCELLED;
@@ -79,6 +100,14 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     if (interruption === 'cancel') {
       await outerDc.context.sendActivity(this.cancelMessage(this.currentOptions(outerDc)));
       return outerDc.cancelAllDialogs();
+    }
+    if (interruption === undefined && activity.type === ActivityTypes.Message && parseActionCommand(activity.text) !== undefined) {
+      const activeDialogId = this.createChildContext(outerDc)?.activeDialog?.id;
+      if (this.givesWayToCommandsAt(activeDialogId)) {
+        await outerDc.context.sendActivity(this.cancelMessage(this.currentOptions(outerDc)));
+        outerDc.context.turnState.set(GAVE_WAY_TO_COMMAND, true);
+        return outerDc.cancelAllDialogs();
+      }
     }
     if (interruption === 'start over') {
       const fresh = this.startOverOptions(STARTING_OVER, this.currentOptions(outerDc));

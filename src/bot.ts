@@ -7,6 +7,7 @@ import { ActivityHandler, ActivityTypes, MessageFactory, type Activity, type Con
 import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from 'pino';
 import { CONNECT_DIALOG, type ConnectGorgiasDialog } from '../dialogs/connectGorgiasDialog';
+import { gaveWayToCommand } from '../dialogs/interruptibleDialog';
 import type { GorgiasActions } from '../dialogs/gorgiasActions';
 import * as say from './messages/bot';
 import { apiKeyFromSubmission } from './cards/apiKeyCard';
@@ -199,7 +200,7 @@ export class GorgiasBot extends ActivityHandler {
         stoppedConnecting = true;
       } else if (active.activeDialog) {
         const result = await active.continueDialog();
-        if (result.status !== DialogTurnStatus.empty) return;
+        if (result.status !== DialogTurnStatus.empty && !gaveWayToCommand(context.turnState)) return;
       }
     }
 

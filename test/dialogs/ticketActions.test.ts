@@ -436,6 +436,30 @@ describe('a confirmation takes only a whole yes or no', () => {
     expect(actionRequests('POST')).toHaveLength(0);
   });
 
+  test('another ticket command at a yes/no replaces the one waiting: "delete ticket 502" at "Delete #501?"', async () => {
+    const harness = await connectedChat();
+    await harness.say('delete ticket 501');
+    const replies = said(await harness.say('delete ticket 502'));
+    expect(replies).toContain('OK, I left the ticket as it was.');
+    expect(replies).toContain('Delete ticket #502');
+    await harness.say('yes');
+    expect(fake.ticket('acme', 502)).toBeUndefined();
+    expect(fake.ticket('acme', 501)).toBeDefined();
+  });
+
+  test('a command at the confirmation of a new ticket drops the draft and runs; at a free-text question it is the answer', async () => {
+    const harness = await connectedChat();
+    for (const answer of ['new ticket', 'jane@shop.com', 'close ticket 501']) await harness.say(answer);
+    // The subject is free text: "close ticket 501" was taken as the subject.
+    const confirmation = said(await harness.say('Please close it.'));
+    expect(confirmation).toContain('close ticket 501');
+    expect(confirmation).toContain('Create this ticket?');
+    const replies = said(await harness.say('show ticket 501'));
+    expect(replies).toContain('OK, cancelled: no ticket was created.');
+    expect(replies).toContain('Broken zipper');
+    expect(actionRequests('POST')).toHaveLength(0);
+  });
+
   test('the number of a listed choice is an answer: 2 is No', async () => {
     const harness = await connectedChat({ channelId: 'test' });
     await harness.say('delete ticket 701');
