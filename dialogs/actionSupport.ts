@@ -42,7 +42,11 @@ export async function profileForAction(services: ActionServices, context: TurnCo
       await context.sendActivity(MessageFactory.suggestedActions([say.RECONNECT], say.KEY_REJECTED_RECONNECT));
       return undefined;
     case 'not_connected':
-      await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT, say.HELP], say.NOT_CONNECTED));
+      await context.sendActivity(
+        context.activity.conversation?.isGroup === true
+          ? MessageFactory.suggestedActions([say.HELP], say.GROUP_NOT_CONNECTED)
+          : MessageFactory.suggestedActions([say.CONNECT, say.HELP], say.NOT_CONNECTED),
+      );
       return undefined;
     case 'unreadable':
       await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT], say.UNREADABLE_PROFILE));

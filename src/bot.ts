@@ -300,15 +300,16 @@ export class GorgiasBot extends ActivityHandler {
 
   private async status(context: TurnContext): Promise<void> {
     const credentials = await this.deps.credentials.forTurn(context);
-    await context.sendActivity(MessageFactory.suggestedActions(this.menuFor(credentials), this.describe(credentials)));
+    const group = inGroup(context);
+    await context.sendActivity(MessageFactory.suggestedActions(this.menuFor(credentials, group), this.describe(credentials, group)));
   }
 
-  private describe(credentials: TurnCredentials): string {
+  private describe(credentials: TurnCredentials, group = false): string {
     switch (credentials.state) {
       case 'connected':
         return say.status(credentials.profile, credentials.needsReconnect);
       case 'not_connected':
-        return say.NOT_CONNECTED;
+        return group ? say.GROUP_NOT_CONNECTED : say.NOT_CONNECTED;
       case 'unreadable':
         return say.UNREADABLE_PROFILE;
       case 'operator_unavailable':
@@ -337,7 +338,10 @@ export class GorgiasBot extends ActivityHandler {
   }
 
   private async welcome(context: TurnContext) {
-    if (!this.deps.credentials.managedByOperator) return MessageFactory.suggestedActions(await this.menu(context), say.WELCOME_USER_MODE);
+    if (!this.deps.credentials.managedByOperator) {
+      if (inGroup(context)) return MessageFactory.suggestedActions([say.HELP], say.WELCOME_GROUP_USER_MODE);
+      return MessageFactory.suggestedActions(await this.menu(context), say.WELCOME_USER_MODE);
+    }
     // The welcome must not promise a connection that `status`, asked next, would deny.
     const credentials = await this.deps.credentials.forTurn(context);
     const host = this.deps.credentials.fixedHost ?? '';
@@ -357,13 +361,14 @@ export class GorgiasBot extends ActivityHandler {
   /** The next steps worth offering: what a connected user can do, or how to connect. */
   async menu(context: TurnContext): Promise<string[]> {
     if (this.deps.credentials.managedByOperator) return this.connectedMenu();
-    return this.menuFor(await this.deps.credentials.forTurn(context));
+    return this.menuFor(await this.deps.credentials.forTurn(context), inGroup(context));
   }
 
-  private menuFor(credentials: TurnCredentials): string[] {
+  private menuFor(credentials: TurnCredentials, group = false): string[] {
     if (this.deps.credentials.managedByOperator) return this.connectedMenu();
     if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : this.connectedMenu();
-    return [say.CONNECT, say.HELP];
+    // Connect is refused in a group: offering it would only lead to that refusal.
+    return group ? [say.HELP] : [say.CONNECT, say.HELP];
   }
 
   /** What a connected user is offered: the enabled actions, then the account commands. */
@@ -371,6 +376,10 @@ export class GorgiasBot extends ActivityHandler {
     const account = this.deps.credentials.managedByOperator ? [say.STATUS, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
     return [...this.deps.actions.buttons(), ...account];
   }
+}
+
+function inGroup(context: TurnContext): boolean {
+  return context.activity.conversation?.isGroup === true;
 }
 
 /**

@@ -98,6 +98,19 @@ describe('connect', () => {
     if (lookup.state === 'connected') expect(lookup.profile).toMatchObject({ email: SECOND_EMAIL, apiKey: SECOND_KEY });
   });
 
+  test('in a group conversation the welcome, status and actions say where connecting happens, and offer no Connect that would fail', async () => {
+    const harness = chat({ isGroup: true });
+    const welcome = await harness.conversationUpdate();
+    expect(welcome[0].text).toBe(say.WELCOME_GROUP_USER_MODE);
+    expect(suggestedTitles(welcome[0])).toEqual([say.HELP]);
+    const status = await harness.say('status');
+    expect(status[0].text).toBe(say.GROUP_NOT_CONNECTED);
+    expect(suggestedTitles(status[0])).toEqual([say.HELP]);
+    const action = await harness.say('recent tickets');
+    expect(action[0].text).toBe(say.GROUP_NOT_CONNECTED);
+    expect(suggestedTitles(action[0])).not.toContain(say.CONNECT);
+  });
+
   test('in a group conversation, refuses to ask for a key', async () => {
     const harness = chat({ isGroup: true });
     const replies = await harness.say('connect');

@@ -47,6 +47,14 @@ export const STALE_KEY_FORM =
 export const NOT_TEXT = 'I can only read typed text. Type **help** to see what I can do.';
 
 export const NOT_CONNECTED = "You haven't connected a Gorgias account yet. Type **connect** to do it.";
+/**
+ * In user mode a group chat can never be connected (connecting asks for a key, which the group would
+ * see), and a connection belongs to the chat it was made in: say so rather than offer a Connect that fails.
+ */
+export const GROUP_NOT_CONNECTED =
+  'No Gorgias account is connected in this group chat, and I only connect one in a one-to-one chat, since connecting asks for an API key. Open a one-to-one chat with me and type **connect** there to work with tickets.';
+export const WELCOME_GROUP_USER_MODE =
+  "Hi! I'm the Gorgias bot. I work with Gorgias tickets and customers in a one-to-one chat with me, where you connect your account: open one and type **connect** there.";
 export const UNREADABLE_PROFILE =
   "I can't read your saved Gorgias connection any more (the bot's encryption key changed), so please connect again: type **connect**.";
 

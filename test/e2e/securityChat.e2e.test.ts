@@ -167,7 +167,7 @@ describe('the key in the chat', () => {
       for (const isGroup of [true, false]) {
         const bobsView = rejoin(bot.url, channel, alice, { user: bob, isGroup });
         const status = said(await bobsView.say('status'));
-        expect(status).toContain(sayBot.NOT_CONNECTED);
+        expect(status).toContain(isGroup ? sayBot.GROUP_NOT_CONNECTED : sayBot.NOT_CONNECTED);
         expect(status).not.toContain(EMAIL);
         expect(said(await bobsView.say('disconnect'))).toContain(sayBot.NOTHING_TO_DISCONNECT);
       }
