@@ -52,6 +52,11 @@ export interface Question<O extends DraftOptions> {
   parse: (input: string) => Parsed<string>;
   /** What "help" says while this question waits. */
   help: string;
+  /**
+   * False for a question whose answer cannot be a sentence (an email): there "stop", "quit" and
+   * "restart" interrupt as at a yes/no. Free text by default, where they may be the answer itself.
+   */
+  freeText?: boolean;
 }
 
 export interface ConfirmThenCreateTexts {
@@ -131,8 +136,8 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
 
   /** Every question here takes free text, where "Help!" may be a subject and "Stop" a customer's message. */
   protected override interruptionAt(text: unknown, activeDialogId: string | undefined): Interruption | undefined {
-    const atQuestion = this.questions.some((question) => question.promptId === activeDialogId);
-    return atQuestion ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
+    const atFreeText = this.questions.some((question) => question.promptId === activeDialogId && question.freeText !== false);
+    return atFreeText ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
   }
 
   protected override givesWayToCommandsAt(activeDialogId: string | undefined): boolean {

@@ -49,6 +49,7 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
           promptId: EMAIL_PROMPT,
           ask: "What is the customer's email address?",
           parse: parseCustomerEmail,
+          freeText: false,
           help: "Type the customer's email address, e.g. jane@example.com. Gorgias allows one customer per email.",
         },
       ],

@@ -38,6 +38,7 @@ export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
           promptId: EMAIL_PROMPT,
           ask: "What is the customer's email address?",
           parse: parseCustomerEmail,
+          freeText: false,
           help: "Type the email address of the customer the ticket is for, e.g. jane@example.com. If Gorgias doesn't know them yet, it creates the customer.",
         },
         {

@@ -523,6 +523,17 @@ describe('free-text answers that are also interruption words', () => {
     expect(actionRequests('POST')).toHaveLength(0);
   });
 
+  test.each([
+    ['quit', 'OK, cancelled: no ticket was created.'],
+    ['stop', 'OK, cancelled: no ticket was created.'],
+    ['restart', 'What is the customer'],
+  ])('at the customer email question (no sentence can be an email), %j interrupts', async (word, reply) => {
+    const harness = await connectedChat();
+    await harness.say('new ticket');
+    expect(said(await harness.say(word))).toContain(reply);
+    expect(actionRequests()).toHaveLength(0);
+  });
+
   test('at the yes/no question, stop still cancels', async () => {
     const harness = await connectedChat();
     for (const given of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(given);
