@@ -80,7 +80,8 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
         ? await this.services.gorgias.deleteTicket(profile, ticketId, call)
         : await this.services.gorgias.setTicketStatus(profile, ticketId, statusAfter(change), call);
     if (!result.ok) {
-      await reportFailure(this.services, step.context, profile, result.failure, { topic: { kind: 'ticket', id: ticketId } }, commandFor(change, ticketId));
+      const about = { topic: { kind: 'ticket', id: ticketId }, isChange: true } as const;
+      await reportFailure(this.services, step.context, profile, result.failure, about, commandFor(change, ticketId));
       return step.endDialog();
     }
     // Done in Gorgias: said whatever becomes of this turn's save (see heldReplies.ts).

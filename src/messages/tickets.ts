@@ -194,6 +194,8 @@ export interface FailureContext {
   keyOwner: 'user' | 'operator';
   /** For creates: a timeout or an unreadable answer may hide a success, so say so. */
   isCreate?: boolean;
+  /** For a change to a ticket (close, reopen, delete, tag): the same, and that Try again looks first. */
+  isChange?: boolean;
   /** Said before the explanation, e.g. what the failed call was for. */
   lead?: string;
   /** Said after it, e.g. what became of the user's draft. */
@@ -235,7 +237,11 @@ export function explainFailure(failure: GorgiasFailure, context: FailureContext)
 }
 
 function explanationOf(failure: GorgiasFailure, context: FailureContext): string {
-  const mayExist = context.isCreate ? " It may have been created anyway: if you try again, I'll first check whether it was, so that it isn't created twice." : '';
+  const mayExist = context.isCreate
+    ? " It may have been created anyway: if you try again, I'll first check whether it was, so that it isn't created twice."
+    : context.isChange
+      ? ' It may have been done anyway: Try again looks at the ticket first.'
+      : '';
   switch (failure.kind) {
     case 'unauthorized':
       return context.keyOwner === 'user'

@@ -853,6 +853,17 @@ describe.each(OUTAGES)('%s during a change or a create', (_name, outage, explana
 // --- A create that Gorgias carried out although the answer never came ---------------------------
 
 describe('Try again after a create whose outcome is unknown', () => {
+  test('a delete whose answer never came says it may be done; Try again looks at the ticket and finds it gone', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    await harness.say('delete ticket 502');
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    const replies = await harness.say('yes');
+    expect(said(replies)).toContain("Gorgias didn't answer in time. It may have been done anyway: Try again looks at the ticket first.");
+    expect(fake.ticket('acme', 502)).toBeUndefined();
+    expect(said(await harness.say(buttonValue(replies, 'Try again') as string))).toContain('There is no ticket #502');
+    expect(actionRequests('DELETE')).toHaveLength(1);
+  });
+
   const draft = ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.'];
   const ticketsNamed = (subject: string) => [...tenant.tickets.values()].filter((ticket) => ticket.subject === subject);
 
