@@ -12,11 +12,14 @@ import type { ConnectedProfile } from '../src/profile/profile';
 import type { ProfileStore } from '../src/profileStore';
 import { describeOperatorFailure } from '../src/operatorConnection';
 import type { CredentialsSource } from '../src/turnCredentials';
+import type { GorgiasAction } from '../src/config';
 import type { AdaptiveCard } from '../src/cards/apiKeyCard';
 import type { TicketLinks } from '../src/cards/tickets';
 import { asAttachment } from '../src/cards/adaptive';
 import { channelRendersAdaptiveCards } from '../src/channels';
-import { sendNow } from '../src/heldReplies';
+import { markGorgiasChange, sendNow } from '../src/heldReplies';
+import { mayHaveBeenCreated } from '../src/gorgias/earlierCreate';
+import type { GorgiasResult } from '../src/gorgias/types';
 import { busy, explainFailure, type FailureContext } from '../src/messages/tickets';
 import * as say from '../src/messages/bot';
 import { TRY_AGAIN } from '../src/messages/connect';
@@ -28,9 +31,21 @@ export interface ActionServices {
   urlTemplate: string;
   /** Where "more" continues from: the next-page cursor of the last ticket list shown. */
   ticketCursor: StatePropertyAccessor<string | undefined>;
+  /** Whether the operator enabled the action (GORGIAS_ACTIONS). */
+  actionEnabled(action: GorgiasAction): boolean;
   /** What a typed "try again" re-sends: the command of the last failure that offered Try again. */
   retryCommand: StatePropertyAccessor<string | undefined>;
   logger: Logger;
+}
+
+/**
+ * Notes what a write (create, change, delete, tag) did in Gorgias, for the bot to act on should the
+ * turn's state not be saved: done when it succeeded (or was accepted with an unreadable answer), maybe
+ * when its answer never came.
+ */
+export function noteWrite(context: TurnContext, result: GorgiasResult<unknown>): void {
+  if (result.ok || (result.failure.kind === 'bad_response' && result.failure.writeAccepted === true)) markGorgiasChange(context, 'done');
+  else if (mayHaveBeenCreated(result.failure)) markGorgiasChange(context, 'maybe');
 }
 
 /** The connected profile for this turn, or undefined after telling the user why there is none. */

@@ -16,6 +16,7 @@ import type { GorgiasFailure } from '../src/gorgias/types';
 import { mayHaveBeenCreated } from '../src/gorgias/earlierCreate';
 import type { FailureTopic } from '../src/messages/tickets';
 import type { ConnectedProfile } from '../src/profile/profile';
+import type { ActionCommand } from '../src/actionCommands';
 import type { Parsed } from '../src/validation/result';
 import { isTransient, profileForAction, reportFailure, type ActionServices } from './actionSupport';
 import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
@@ -140,6 +141,10 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     return atFreeText ? freeTextInterruptionIn(text) : super.interruptionAt(text, activeDialogId);
   }
 
+  protected override runsCommand(command: ActionCommand): boolean {
+    return this.services.actionEnabled(command.action);
+  }
+
   protected override givesWayToCommandsAt(activeDialogId: string | undefined): boolean {
     return !this.questions.some((question) => question.promptId === activeDialogId);
   }
@@ -185,7 +190,8 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
 
   private async createStep(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
     if (step.result !== true) {
-      await step.context.sendActivity(this.texts.cancelled);
+      // After start over, an earlier try whose answer never came may still have created it.
+      await step.context.sendActivity(this.cancelMessage(step.options));
       return step.endDialog();
     }
     step.options.confirmed = true;

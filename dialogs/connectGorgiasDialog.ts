@@ -108,11 +108,6 @@ export class ConnectGorgiasDialog extends InterruptibleDialog<ConnectOptions> {
     return RESTART_WORDS.has(normalized) ? 'start over' : super.interruptionFor(text);
   }
 
-  /** Every answer here is typed text ("new" can be a subdomain): a ticket command never ends connecting. */
-  protected override givesWayToCommandsAt(): boolean {
-    return false;
-  }
-
   protected startOverOptions(notice: string): ConnectOptions {
     return { notice };
   }

@@ -5,7 +5,7 @@
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { CANCELLED, STARTING_OVER } from '../src/messages/connect';
-import { parseActionCommand } from '../src/actionCommands';
+import { parseActionCommand, type ActionCommand } from '../src/actionCommands';
 
 /**
  * Set on a turn whose message was a new command typed at a yes/no or choice question: the dialog gave
@@ -81,6 +81,14 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
     return true;
   }
 
+  /**
+   * Whether `command` (well formed) is one this bot would run: only such a command makes the dialog
+   * give way. None by default; the action dialogs accept the actions the operator enabled.
+   */
+  protected runsCommand(_command: ActionCommand): boolean {
+    return false;
+  }
+
   /** What to say when the user cancels; `current` is the options of the run under way. */
   protected cancelMessage(_current?: O): string {
     return CANCELLED;
@@ -101,7 +109,9 @@ export abstract class InterruptibleDialog<O extends object> extends ComponentDia
       await outerDc.context.sendActivity(this.cancelMessage(this.currentOptions(outerDc)));
       return outerDc.cancelAllDialogs();
     }
-    if (interruption === undefined && activity.type === ActivityTypes.Message && parseActionCommand(activity.text) !== undefined) {
+    const typed = interruption === undefined && activity.type === ActivityTypes.Message ? parseActionCommand(activity.text) : undefined;
+    // A malformed or disabled command would only be refused: the draft is not dropped for it.
+    if (typed?.ok === true && this.runsCommand(typed.command)) {
       const activeDialogId = this.createChildContext(outerDc)?.activeDialog?.id;
       if (this.givesWayToCommandsAt(activeDialogId)) {
         await outerDc.context.sendActivity(this.cancelMessage(this.currentOptions(outerDc)));

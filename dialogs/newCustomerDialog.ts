@@ -8,7 +8,7 @@ import { isConflict } from '../src/gorgias/client';
 import { confirmNewCustomer, customerAlreadyExists, customerCreated, customerCreatedOnEarlierTry } from '../src/messages/tickets';
 import { findCustomerFromEarlierAttempt } from '../src/gorgias/earlierCreate';
 import type { ConnectedProfile } from '../src/profile/profile';
-import { busyNotice, type ActionServices } from './actionSupport';
+import { busyNotice, noteWrite, type ActionServices } from './actionSupport';
 import { ConfirmThenCreateDialog, type DraftOptions, type FailedCreate } from './confirmThenCreateDialog';
 import { showCustomer } from './findCustomer';
 import { sendNow } from '../src/heldReplies';
@@ -71,6 +71,7 @@ export class NewCustomerDialog extends ConfirmThenCreateDialog<NewCustomerOption
     const name = options.name as string;
     const email = options.email as string;
     const result = await this.services.gorgias.createCustomer(profile, { name, email }, busyNotice(context));
+    noteWrite(context, result);
     if (result.ok) {
       await sendNow(context, customerCreated(result.value));
       return undefined;

@@ -11,7 +11,7 @@ import { findTicketFromEarlierAttempt } from '../src/gorgias/earlierCreate';
 import type { TicketDetail } from '../src/gorgias/models';
 import { sendNow } from '../src/heldReplies';
 import type { ConnectedProfile } from '../src/profile/profile';
-import { busyNotice, linksFor, sendResult, type ActionServices } from './actionSupport';
+import { busyNotice, linksFor, noteWrite, sendResult, type ActionServices } from './actionSupport';
 import { ConfirmThenCreateDialog, type DraftOptions, type FailedCreate } from './confirmThenCreateDialog';
 
 export const NEW_TICKET_DIALOG = 'newTicket';
@@ -74,6 +74,7 @@ export class NewTicketDialog extends ConfirmThenCreateDialog<NewTicketOptions> {
 
   protected async create(context: TurnContext, profile: ConnectedProfile, options: NewTicketOptions): Promise<FailedCreate | undefined> {
     const result = await this.services.gorgias.createTicket(profile, draftOf(options), busyNotice(context));
+    noteWrite(context, result);
     if (!result.ok) return { failure: result.failure, topic: { kind: 'tickets' } };
     await this.showCreated(context, profile, result.value);
     return undefined;

@@ -4,11 +4,12 @@
  */
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { confirmDelete, confirmStatusChange, statusChanged, ticketDeleted, ticketName } from '../src/messages/tickets';
-import { busyNotice, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { busyNotice, noteWrite, profileForAction, reportFailure, type ActionServices } from './actionSupport';
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
 import { ExactConfirmPrompt } from './exactConfirmPrompt';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { sendNow } from '../src/heldReplies';
+import type { ActionCommand } from '../src/actionCommands';
 
 export const TICKET_CHANGE_DIALOG = 'ticketChange';
 const WATERFALL = 'ticketChange.steps';
@@ -30,6 +31,10 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
       new WaterfallDialog<TicketChangeOptions>(WATERFALL, [this.lookUpAndConfirm.bind(this), this.apply.bind(this)]),
     );
     this.initialDialogId = WATERFALL;
+  }
+
+  protected override runsCommand(command: ActionCommand): boolean {
+    return this.services.actionEnabled(command.action);
   }
 
   protected helpFor(): string {
@@ -79,6 +84,7 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
       change === 'delete'
         ? await this.services.gorgias.deleteTicket(profile, ticketId, call)
         : await this.services.gorgias.setTicketStatus(profile, ticketId, statusAfter(change), call);
+    noteWrite(step.context, result);
     if (!result.ok) {
       const about = { topic: { kind: 'ticket', id: ticketId }, isChange: true } as const;
       await reportFailure(this.services, step.context, profile, result.failure, about, commandFor(change, ticketId));

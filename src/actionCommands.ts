@@ -96,9 +96,11 @@ export function parseActionCommand(text: string | undefined): ParsedAction | und
     return id === undefined ? badId(action, idText) : { ok: true, command: { action, ticketId: id } };
   }
   if (verb === 'tag') {
-    const id = parseId((rest[0] ?? '').replace(/^#/, ''));
+    const idText = (rest[0] ?? '').replace(/^#/, '');
+    const id = parseId(idText);
     const tag = rest.slice(1).join(' ').trim();
-    if (id === undefined || tag === '') return needs('tag');
+    if (tag === '') return needs('tag');
+    if (id === undefined) return badId('tag', idText);
     if ([...tag].length > MAX_TAG_LENGTH) return { ok: false, action: 'tag', reason: `That tag is too long: please keep it to ${MAX_TAG_LENGTH} characters.` };
     return { ok: true, command: { action: 'tag', ticketId: id, tag } };
   }

@@ -191,6 +191,7 @@ export function createBot(parts: BotParts): GorgiasBot {
       urlTemplate: settings.urlTemplate,
       ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
       retryCommand: conversationState.createProperty<string | undefined>('retryCommand'),
+      actionEnabled: (action) => settings.actions.includes(action),
       logger,
     },
     settings.actions,

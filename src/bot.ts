@@ -16,7 +16,7 @@ import type { CredentialsSource, TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
 import { DialogContexts } from './dialogContexts';
-import { HeldReplies } from './heldReplies';
+import { HeldReplies, type GorgiasChange } from './heldReplies';
 import { isETagConflict } from './storage/eTagConflict';
 import { isStorageFailure } from './storage/storageFailure';
 import { UnsavedDialogs } from './unsavedDialogs';
@@ -115,19 +115,18 @@ export class GorgiasBot extends ActivityHandler {
         if (isStorageFailure(error)) {
           // Still not cleared: the next turn tries again.
           if (forgetDialog) this.unsavedDialogs.add(conversationKey);
-          await this.answerStorageFailure(context, conversationKey, replies.sentNow);
+          await this.answerStorageFailure(context, conversationKey, replies.gorgiasChange);
           return;
         }
         if (!isETagConflict(error)) throw error;
         // Another instance handled a message of this conversation meanwhile: keep its changes, not ours.
         this.deps.logger.warn({ event: 'state.etag_conflict', channelId: activity.channelId }, 'conversation changed by another turn; asked the user to resend');
-        if (replies.sentNow) {
-          // This turn did something in Gorgias and said so: sending it again would do it twice.
-          await this.forgetDialogAfterConflict(context);
-          await context.sendActivity(say.DONE_BUT_NOT_SAVED);
-          return;
-        }
-        await context.sendActivity(say.RESEND_PLEASE);
+        // A turn that did (or may have done) something in Gorgias, or had to clear a dialog that had, must
+        // not leave the latest version waiting for the same answer: it could act twice.
+        const change = replies.gorgiasChange;
+        if ((change !== undefined || forgetDialog) && !(await this.forgetDialogAfterConflict(context))) this.unsavedDialogs.add(conversationKey);
+        const reply = change === 'done' ? say.DONE_BUT_NOT_SAVED : change === 'maybe' ? say.MAYBE_DONE_BUT_NOT_SAVED : say.RESEND_PLEASE;
+        await context.sendActivity(reply);
         return;
       }
       await replies.release();
@@ -136,16 +135,18 @@ export class GorgiasBot extends ActivityHandler {
 
   /**
    * The turn's state could not be read or saved. Nothing is reset: that would call the failing storage
-   * again, and what is stored is still what it was before this turn, so the user can simply send the
-   * message again. Unless this turn changed Gorgias: then its dialog is cleared at the next turn.
+   * again, and the stored state is most likely what it was before this turn, so the user can send the
+   * message again. Unless this turn did (or may have done) something in Gorgias: then the conversation's
+   * dialog is cleared at its next turn, so the same answer cannot act twice.
    */
-  private async answerStorageFailure(context: TurnContext, conversationKey: string, changedGorgias: boolean): Promise<void> {
-    this.deps.logger.warn({ event: 'state.storage_failed', channelId: context.activity.channelId, changedGorgias }, 'conversation state could not be read or saved');
-    if (changedGorgias) this.unsavedDialogs.add(conversationKey);
-    // A member joining sent nothing to send again; the welcome waits for their first message.
+  private async answerStorageFailure(context: TurnContext, conversationKey: string, change: GorgiasChange | undefined): Promise<void> {
+    this.deps.logger.warn({ event: 'state.storage_failed', channelId: context.activity.channelId, gorgiasChange: change ?? 'none' }, 'conversation state could not be read or saved');
+    if (change !== undefined) this.unsavedDialogs.add(conversationKey);
+    // Nothing to answer for a member joining: they sent nothing, and get no welcome this time.
     if (context.activity.type !== ActivityTypes.Message) return;
+    const reply = change === 'done' ? say.DONE_BUT_STORAGE_FAILED : change === 'maybe' ? say.MAYBE_DONE_BUT_STORAGE_FAILED : say.STORAGE_FAILED;
     try {
-      await context.sendActivity(changedGorgias ? say.DONE_BUT_STORAGE_FAILED : say.STORAGE_FAILED);
+      await context.sendActivity(reply);
     } catch (error) {
       this.deps.logger.warn({ event: 'turn.reply_failed', err: error }, 'could not tell the user that the storage failed');
     }
@@ -156,13 +157,15 @@ export class GorgiasBot extends ActivityHandler {
    * have the dialog waiting for the answer that was just acted on. Its dialog is cleared on the latest
    * version, keeping everything else the other turn saved, so the same answer cannot act twice.
    */
-  private async forgetDialogAfterConflict(context: TurnContext): Promise<void> {
+  private async forgetDialogAfterConflict(context: TurnContext): Promise<boolean> {
     try {
       await this.deps.conversationState.load(context, true);
       await this.dialogState.delete(context);
       await this.deps.conversationState.saveChanges(context, false);
+      return true;
     } catch (error) {
       this.deps.logger.warn({ event: 'state.conflict_recovery_failed', err: error }, 'could not clear the dialog after a conflict');
+      return false;
     }
   }
 
@@ -181,6 +184,9 @@ export class GorgiasBot extends ActivityHandler {
     let dc: DialogContext | undefined;
     const dialogContext = async (): Promise<DialogContext> => (dc ??= await this.dialogs.create(context));
     const text = textWithoutBotMention(context.activity);
+    // The dialogs and their prompts read the activity's own text: without the @mention, in a Teams group
+    // "<at>Bot</at> cancel" would be a subject rather than a cancel.
+    if (text !== undefined && text !== context.activity.text?.trim()) context.activity.text = text;
     const command = commandIn(text);
     let stoppedConnecting = false;
     const waiting = (await this.dialogState.get(context))?.dialogStack?.length ?? 0;

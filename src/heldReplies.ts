@@ -26,7 +26,7 @@ type Outgoing = Partial<Activity> & { [SEND_NOW]?: true };
 export class HeldReplies {
   private held: Partial<Activity>[] = [];
   private holding = true;
-  private sentNowCount = 0;
+  private change: GorgiasChange | undefined;
 
   constructor(private readonly context: TurnContext) {
     context.turnState.set(HELD_REPLIES, this);
@@ -40,9 +40,18 @@ export class HeldReplies {
     });
   }
 
-  /** True once something went out with sendNow: the user has read what Gorgias did. */
-  get sentNow(): boolean {
-    return this.sentNowCount > 0;
+  /**
+   * What this turn did in Gorgias, as marked by markGorgiasChange: `done` when it changed something and
+   * said so, `maybe` when a change got no answer and may have happened. A read, a failure report or a
+   * busy notice changes nothing.
+   */
+  get gorgiasChange(): GorgiasChange | undefined {
+    return this.change;
+  }
+
+  markGorgiasChange(change: GorgiasChange): void {
+    // `done` is the stronger statement: a turn that did one thing for sure and may have done another did something.
+    if (this.change !== 'done') this.change = change;
   }
 
   /** Sends what was held, in order; later sends of the turn go straight out. */
@@ -59,7 +68,6 @@ export class HeldReplies {
 
   /** Sends what was held, then `activity`, now; later replies are held again. */
   async sendNow(activity: Partial<Activity> | string): Promise<void> {
-    this.sentNowCount += 1;
     await this.flush();
     await this.context.sendActivity(markedNow(typeof activity === 'string' ? MessageFactory.text(activity) : activity));
   }
@@ -69,6 +77,17 @@ export class HeldReplies {
     this.held = [];
     if (held.length > 0) await this.context.sendActivities(held.map(markedNow));
   }
+}
+
+export type GorgiasChange = 'done' | 'maybe';
+
+/**
+ * Notes that this turn changed something in Gorgias (`done`), or asked for a change whose answer never
+ * came (`maybe`): should the turn's state then not be saved, the stored dialog still waits for the answer
+ * just acted on, and the bot must not let it act twice (see GorgiasBot.run).
+ */
+export function markGorgiasChange(context: TurnContext, change: GorgiasChange): void {
+  (context.turnState.get(HELD_REPLIES) as HeldReplies | undefined)?.markGorgiasChange(change);
 }
 
 /** Sends a reply that is true whatever becomes of the turn's save (see above), with what was held before it. */

@@ -114,6 +114,7 @@ const malformed: [string, GorgiasAction, string][] = [
 test.each([
   ['show ticket 0', 'There is no ticket #0: ticket numbers are whole numbers from 1 up, like **show ticket 123**.'],
   ['#0', 'There is no ticket #0'],
+  ['tag ticket 0 vip', 'There is no ticket #0: ticket numbers are whole numbers from 1 up, like **tag ticket 123**.'],
   ['delete ticket 99999999999999999999999999', 'There is no ticket #99999999999999999999…'],
 ])('%j, written right but naming no possible ticket, is told so', (text, reason) => {
   const parsed = parseActionCommand(text);

@@ -121,12 +121,19 @@ export const TURN_ERROR =
   "Sorry, something went wrong on my side and I couldn't finish that. Please try again; if we were in the middle of something, start it again (type **help** to see what I can do).";
 
 /** The turn's state could not be read or saved (see GorgiasBot.run): what is stored is as before it. */
-export const STORAGE_FAILED =
-  "Sorry, I couldn't reach my storage just now, so I didn't act on that message. Please send it again in a moment; nothing you told me before is lost.";
+export const STORAGE_FAILED = "Sorry, I couldn't reach my storage just now, so I couldn't finish that. Please send it again in a moment.";
 
 /** A turn that changed Gorgias (and said so) could not save the chat's state because the storage failed. */
 export const DONE_BUT_STORAGE_FAILED =
   "That is done in Gorgias, as said above, but I couldn't reach my storage to note it, so I stopped what we were doing here: there is nothing to send again.";
+
+/** A turn whose change to Gorgias got no answer could not save the chat's state because the storage failed. */
+export const MAYBE_DONE_BUT_STORAGE_FAILED =
+  "Gorgias may have done that anyway, as said above, and I couldn't reach my storage to note where we were, so I stopped what we were doing here: please check in Gorgias before doing it again.";
+
+/** A turn whose change to Gorgias got no answer could not save the chat's state: another turn saved first. */
+export const MAYBE_DONE_BUT_NOT_SAVED =
+  'Gorgias may have done that anyway, as said above. Another message of yours was handled at the same moment, so I stopped what we were doing here: please check in Gorgias before doing it again.';
 
 /** After a turn that changed Gorgias (and said so) could not save the chat's state: see GorgiasBot.run. */
 export const DONE_BUT_NOT_SAVED =

@@ -74,16 +74,19 @@ function isKeyLikeRun(run: string): boolean {
   if (!/\d/.test(run) || !/[A-Za-z]/.test(run)) return false;
   if (run.length >= MIN_HEX_KEY_LENGTH && /^[0-9a-f]+$/i.test(run)) return true;
   if (run.length < MIN_ALPHANUMERIC_KEY_LENGTH) return false;
-  // Capitals, small letters and digits in one long run: a generated token, whatever its rhythm.
-  if (/[A-Z]/.test(run) && /[a-z]/.test(run)) return true;
+  // Capitals and small letters about as often as each other, with digits: a generated token, whatever its
+  // rhythm. A long CamelCase name (AcmeCorporationSupport2024) has far fewer capitals.
+  const letters = run.replace(/[^A-Za-z]/g, '');
+  const capitals = run.replace(/[^A-Z]/g, '').length;
+  if (capitals >= letters.length * 0.3 && capitals <= letters.length * 0.7) return true;
   return (run.match(LETTER_DIGIT_SWITCH)?.length ?? 0) >= MIN_KEY_LIKE_SWITCHES;
 }
 
 /**
  * True for a single word that is far more likely a random credential than a subdomain, a name or an
  * email's first part: a UUID, or a run of letters and digits that is 24 or more hex characters, or 32 or
- * more with capitals, small letters and digits or switching between letters and digits at least six
- * times (`3f9a0c41d2b7...` and `abcdEFGH1234ijklMNOP5678qrstUVWX` are;
+ * more with digits and about as many capitals as small letters, or switching between letters and digits
+ * at least six times (`3f9a0c41d2b7...` and `abcdEFGH1234ijklMNOP5678qrstUVWX` are;
  * `mystore2021officialsupport` and `unknown-mio5k2x1-100` are not).
  */
 export function looksLikeAKey(word: string): boolean {

@@ -66,7 +66,11 @@ export function parseSubdomain(input: string): Parsed<string> {
 
   const text = input.trim();
   if (text === '') return refuse(REASONS.empty);
-  if (ANSWER_WORDS.has(text.toLowerCase().replace(/[.!?]+$/, ''))) return refuse(REASONS.answerWord);
+  const word = text.toLowerCase().replace(/[.!?]+$/, '');
+  if (ANSWER_WORDS.has(word) && /^[a-z]+$/.test(word)) {
+    return refuse(`${REASONS.answerWord} If your address really is https://${word}.gorgias.com, type it like that.`);
+  }
+  if (ANSWER_WORDS.has(word)) return refuse(REASONS.answerWord);
 
   const scheme = readScheme(text);
   let remainder = text;

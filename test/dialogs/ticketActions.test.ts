@@ -460,6 +460,27 @@ describe('a confirmation takes only a whole yes or no', () => {
     expect(actionRequests('POST')).toHaveLength(0);
   });
 
+  test('a malformed command, or one of an action not enabled, at a confirmation does not drop the draft', async () => {
+    const harness = await connectedChat({ actions: ['new', 'recent'] });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.']) await harness.say(answer);
+    for (const typed of ['customer email is wrong', 'show ticket 501']) {
+      const replies = said(await harness.say(typed));
+      expect(replies).not.toContain('cancelled');
+      expect(replies).toContain('Please answer yes or no.');
+    }
+    expect(said(await harness.say('yes'))).toMatch(/Ticket #\d+ created/);
+  });
+
+  test('in a Teams group, "@Bot cancel" at a question cancels (the mention is not part of the answer)', async () => {
+    const harness = await connectedChat();
+    await harness.say('new ticket');
+    // The harness's bot is { id: 'bot' }.
+    const replies = said(
+      await harness.say({ text: '<at>Bot</at> cancel', entities: [{ type: 'mention', text: '<at>Bot</at>', mentioned: { id: 'bot', name: 'Bot' } }] }),
+    );
+    expect(replies).toContain('OK, cancelled: no ticket was created.');
+  });
+
   test('the number of a listed choice is an answer: 2 is No', async () => {
     const harness = await connectedChat({ channelId: 'test' });
     await harness.say('delete ticket 701');
@@ -997,6 +1018,16 @@ describe('Try again after a create whose outcome is unknown', () => {
     expect(said(replies)).toContain("I've stopped here and dropped what you typed: please look in Gorgias before you create the ticket again.");
     expect(allSuggested(replies)).not.toContain('Try again');
     expect(actionRequests('POST')).toHaveLength(1);
+  });
+
+  test('no at the confirmation after start over does not claim that nothing was created', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+    await harness.say('start over');
+    for (const answer of draft.slice(1)) await harness.say(answer);
+    expect(said(await harness.say('no'))).toContain('An earlier try may still have created the ticket');
   });
 
   test('start over after an unknown outcome still looks for the earlier ticket when the same is typed again', async () => {

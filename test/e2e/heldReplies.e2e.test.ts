@@ -7,7 +7,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
 import { e2eFixture } from '../support/e2eFixture';
-import { DONE_BUT_STORAGE_FAILED, STORAGE_FAILED } from '../../src/messages/bot';
+import { DONE_BUT_STORAGE_FAILED, MAYBE_DONE_BUT_STORAGE_FAILED, STORAGE_FAILED } from '../../src/messages/bot';
 
 const EMAIL = 'agent@acme.com';
 const API_KEY = 'held-replies-secret-key-0123456789abcdef';
@@ -81,6 +81,32 @@ describe('replies wait for the state to be saved', () => {
     const again = await chat.say('yes');
     expect(textOf(again)).not.toMatch(/Ticket #\d+ created/);
     expect(gorgias.requests.filter((request) => request.method === 'POST' && request.apiPath === '/api/tickets')).toHaveLength(1);
+  });
+
+  test('a create whose answer never came, in a turn whose save fails: "may have done", and the same yes cannot send it again unchecked', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    await chat.submit({ apiKey: API_KEY });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Lamp flickers', 'Since Monday.']) await chat.say(answer);
+    gorgias.setBehaviourOnce('acme', { status: 503, body: '{"error":{"msg":"down"}}' });
+    const reply = await withFailingWrites(bot.app.storage, () => chat.say('yes'));
+    expect(textOf(reply)).toContain('Gorgias had a problem answering (error 503)');
+    expect(textOf(reply)).toContain(MAYBE_DONE_BUT_STORAGE_FAILED);
+    expect(textOf(reply)).not.toContain(DONE_BUT_STORAGE_FAILED);
+
+    const creates = () => gorgias.requests.filter((request) => request.method === 'POST' && request.body.includes('Lamp flickers'));
+    await chat.say('yes');
+    expect(creates()).toHaveLength(1);
+  });
+
+  test('a read that failed, in a turn whose save fails, is no change in Gorgias: the plain storage message', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    await chat.submit({ apiKey: API_KEY });
+    gorgias.setBehaviourOnce('acme', { status: 503, body: '{"error":{"msg":"down"}}' });
+    const reply = await withFailingWrites(bot.app.storage, () => chat.say('show ticket 1'));
+    expect(textOf(reply)).toContain(STORAGE_FAILED);
+    expect(textOf(reply)).not.toMatch(/done in Gorgias|may have done/);
   });
 
   test('a ticket whose save failed twice in a row (the storage still down at the next turn) is still not created twice', async () => {

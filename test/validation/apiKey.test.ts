@@ -134,6 +134,7 @@ describe('looksLikeAKey and holdsKeyLikeWord, for answers to the other questions
     // Capitals and digits in a long name, but shorter than a key.
     'MyStore2021OfficialSupport',
     'Acme2024EuropeanSupportDesk',
+    'AcmeCorporationCustomerSupport2024',
   ])(
     '%j does not',
     (word) => {
