@@ -22,6 +22,7 @@ import type { SecretBox } from '../src/security/secretBox';
 import type { FailureLimiter, FailureScope } from '../src/security/failureLimiter';
 import type { ConnectedProfile } from '../src/profile/profile';
 import { channelDeletesUserMessages } from '../src/channels';
+import { noteKeyNotice } from '../src/heldReplies';
 import { ApiKeyPrompt, keyWasTyped } from './apiKeyPrompt';
 import { InterruptibleDialog, type Interruption } from './interruptibleDialog';
 import { textValidator } from './textValidator';
@@ -307,6 +308,12 @@ function failureScope(context: TurnContext): FailureScope {
  * to, and never claim a deletion that did not happen.
  */
 async function removeTypedKey(context: TurnContext, logger: Logger, certainty: 'key' | 'maybe a key' = 'key'): Promise<string> {
+  const notice = await deleteOrAskToDelete(context, logger, certainty);
+  noteKeyNotice(context, notice);
+  return notice;
+}
+
+async function deleteOrAskToDelete(context: TurnContext, logger: Logger, certainty: 'key' | 'maybe a key'): Promise<string> {
   const activityId = context.activity.id;
   if (activityId && channelDeletesUserMessages(context.activity.channelId)) {
     try {

@@ -115,7 +115,7 @@ export class GorgiasBot extends ActivityHandler {
         if (isStorageFailure(error)) {
           // Still not cleared: the next turn tries again.
           if (forgetDialog) this.unsavedDialogs.add(conversationKey);
-          await this.answerStorageFailure(context, conversationKey, replies.gorgiasChange);
+          await this.answerStorageFailure(context, conversationKey, replies.gorgiasChange, replies.keyVisibleNotice);
           return;
         }
         if (!isETagConflict(error)) throw error;
@@ -126,7 +126,8 @@ export class GorgiasBot extends ActivityHandler {
         const change = replies.gorgiasChange;
         if ((change !== undefined || forgetDialog) && !(await this.forgetDialogAfterConflict(context))) this.unsavedDialogs.add(conversationKey);
         const reply = change === 'done' ? say.DONE_BUT_NOT_SAVED : change === 'maybe' ? say.MAYBE_DONE_BUT_NOT_SAVED : say.RESEND_PLEASE;
-        await context.sendActivity(reply);
+        const keyNotice = replies.keyVisibleNotice;
+        await context.sendActivity(keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`);
         return;
       }
       await replies.release();
@@ -139,14 +140,20 @@ export class GorgiasBot extends ActivityHandler {
    * message again. Unless this turn did (or may have done) something in Gorgias: then the conversation's
    * dialog is cleared at its next turn, so the same answer cannot act twice.
    */
-  private async answerStorageFailure(context: TurnContext, conversationKey: string, change: GorgiasChange | undefined): Promise<void> {
+  private async answerStorageFailure(
+    context: TurnContext,
+    conversationKey: string,
+    change: GorgiasChange | undefined,
+    keyNotice: string | undefined,
+  ): Promise<void> {
     this.deps.logger.warn({ event: 'state.storage_failed', channelId: context.activity.channelId, gorgiasChange: change ?? 'none' }, 'conversation state could not be read or saved');
     if (change !== undefined) this.unsavedDialogs.add(conversationKey);
     // Nothing to answer for a member joining: they sent nothing, and get no welcome this time.
     if (context.activity.type !== ActivityTypes.Message) return;
     const reply = change === 'done' ? say.DONE_BUT_STORAGE_FAILED : change === 'maybe' ? say.MAYBE_DONE_BUT_STORAGE_FAILED : say.STORAGE_FAILED;
     try {
-      await context.sendActivity(reply);
+      // A key typed into the chat is still there (or was deleted): that is true whatever the storage did.
+      await context.sendActivity(keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`);
     } catch (error) {
       this.deps.logger.warn({ event: 'turn.reply_failed', err: error }, 'could not tell the user that the storage failed');
     }

@@ -27,6 +27,7 @@ export class HeldReplies {
   private held: Partial<Activity>[] = [];
   private holding = true;
   private change: GorgiasChange | undefined;
+  private keyNotice: string | undefined;
 
   constructor(private readonly context: TurnContext) {
     context.turnState.set(HELD_REPLIES, this);
@@ -47,6 +48,15 @@ export class HeldReplies {
    */
   get gorgiasChange(): GorgiasChange | undefined {
     return this.change;
+  }
+
+  /** What the user was told about a key they typed into the chat, if anything (see noteKeyNotice). */
+  get keyVisibleNotice(): string | undefined {
+    return this.keyNotice;
+  }
+
+  noteKeyNotice(notice: string): void {
+    this.keyNotice = notice;
   }
 
   markGorgiasChange(change: GorgiasChange): void {
@@ -88,6 +98,14 @@ export type GorgiasChange = 'done' | 'maybe';
  */
 export function markGorgiasChange(context: TurnContext, change: GorgiasChange): void {
   (context.turnState.get(HELD_REPLIES) as HeldReplies | undefined)?.markGorgiasChange(change);
+}
+
+/**
+ * Notes what the user is told about a key they typed into the chat ("please delete that message"). It is
+ * said with the turn's next question, which a failed save drops: the bot then says it with its answer.
+ */
+export function noteKeyNotice(context: TurnContext, notice: string): void {
+  (context.turnState.get(HELD_REPLIES) as HeldReplies | undefined)?.noteKeyNotice(notice);
 }
 
 /** Sends a reply that is true whatever becomes of the turn's save (see above), with what was held before it. */

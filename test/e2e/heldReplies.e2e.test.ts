@@ -7,6 +7,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { EmulatorConversation, visibleText, type TurnReply } from '../support/emulator';
 import { e2eFixture } from '../support/e2eFixture';
+import { pleaseDeleteKeyMessage } from '../../src/messages/connect';
 import { DONE_BUT_STORAGE_FAILED, MAYBE_DONE_BUT_STORAGE_FAILED, STORAGE_FAILED } from '../../src/messages/bot';
 
 const EMAIL = 'agent@acme.com';
@@ -52,6 +53,15 @@ describe('replies wait for the state to be saved', () => {
 
     await answerUpToKey(chat);
     expect(textOf(await chat.submit({ apiKey: API_KEY }))).toContain("You're connected to the Gorgias account **acme**");
+    expect(textOf(reply)).not.toContain(API_KEY);
+  });
+
+  test('a key typed into the chat in a turn whose save fails: the user is still told the key is visible', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    const reply = await withFailingWrites(bot.app.storage, () => chat.say(API_KEY));
+    expect(textOf(reply)).toContain(pleaseDeleteKeyMessage());
+    expect(textOf(reply)).toContain(STORAGE_FAILED);
     expect(textOf(reply)).not.toContain(API_KEY);
   });
 
