@@ -110,7 +110,7 @@ export class GorgiasBot extends ActivityHandler {
         await super.run(context);
         await this.deps.conversationState.saveChanges(context, false);
       } catch (error) {
-        // What the turn said may not be true now: the adapter's error handler answers instead.
+        // What the turn said may not be true now: one of the answers below, or the adapter's error handler, replaces it.
         replies.discard();
         if (isStorageFailure(error)) {
           // Still not cleared: the next turn tries again.
