@@ -13,6 +13,7 @@ import type { ProfileStore } from '../src/profileStore';
 import { describeOperatorFailure } from '../src/operatorConnection';
 import type { CredentialsSource } from '../src/turnCredentials';
 import type { GorgiasAction } from '../src/config';
+import type { UncertainCreates } from './uncertainCreates';
 import type { AdaptiveCard } from '../src/cards/apiKeyCard';
 import type { TicketLinks } from '../src/cards/tickets';
 import { asAttachment } from '../src/cards/adaptive';
@@ -35,6 +36,8 @@ export interface ActionServices {
   actionEnabled(action: GorgiasAction): boolean;
   /** What a typed "try again" re-sends: the command of the last failure that offered Try again. */
   retryCommand: StatePropertyAccessor<string | undefined>;
+  /** Creates whose answer never came, by draft (see uncertainCreates.ts). */
+  uncertainCreates: UncertainCreates;
   logger: Logger;
 }
 

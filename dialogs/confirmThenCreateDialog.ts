@@ -20,6 +20,7 @@ import type { ActionCommand } from '../src/actionCommands';
 import type { Parsed } from '../src/validation/result';
 import { isTransient, profileForAction, reportFailure, type ActionServices } from './actionSupport';
 import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
+import { draftDigest } from './uncertainCreates';
 import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
 import { ExactChoicePrompt } from './exactChoicePrompt';
 import { ANSWER_YES_OR_NO } from '../src/messages/bot';
@@ -198,17 +199,31 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     const profile = await profileForAction(this.services, step.context);
     if (!profile) return step.endDialog();
 
-    const since = step.options.uncertainSince;
+    // The same draft may have been tried before without an answer, in this dialog (Try again) or an
+    // earlier one the user cancelled after being told it may exist.
+    const digest = this.digestOf(step.options);
+    const uncertain = this.services.uncertainCreates;
+    const since = step.options.uncertainSince ?? (await uncertain.sinceFor(step.context, digest));
     if (since !== undefined) {
+      step.options.uncertainSince = since;
       const earlier = await this.showEarlierTry(step.context, profile, step.options, since);
-      if (earlier === 'shown') return step.endDialog();
+      if (earlier === 'shown') {
+        await uncertain.forget(step.context, digest);
+        return step.endDialog();
+      }
       if (earlier !== 'not_made') return this.reportAndOfferRetry(step, profile, earlier, couldNotCheckEarlierTry(this.createdKind));
     }
     const startedAt = new Date().toISOString();
     const failed = await this.create(step.context, profile, step.options);
-    if (!failed) return step.endDialog();
+    if (!failed) {
+      await uncertain.forget(step.context, digest);
+      return step.endDialog();
+    }
     // The earliest uncertain try is the one to look for: a later one that failed for sure made nothing.
-    if (since === undefined && mayHaveBeenCreated(failed.failure)) step.options.uncertainSince = startedAt;
+    if (since === undefined && mayHaveBeenCreated(failed.failure)) {
+      step.options.uncertainSince = startedAt;
+      await uncertain.remember(step.context, digest, startedAt);
+    }
     return this.reportAndOfferRetry(step, profile, failed);
   }
 
@@ -239,6 +254,10 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
     }
     await step.context.sendActivity(this.cancelMessage(step.options));
     return step.endDialog();
+  }
+
+  private digestOf(options: O): string {
+    return draftDigest(this.id, this.questions.map((question) => options[question.field] as string | undefined));
   }
 
   /** The answers typed so far, confirmed: what a fresh run starts from after Try again. */

@@ -25,6 +25,7 @@ import { createAdapter } from './adapter';
 import { createServer } from './server';
 import { BOT_NAME, BOT_VERSION } from './version';
 import * as say from './messages/bot';
+import { UncertainCreates, type UncertainCreate } from '../dialogs/uncertainCreates';
 
 export interface App {
   server: Server;
@@ -191,6 +192,7 @@ export function createBot(parts: BotParts): GorgiasBot {
       urlTemplate: settings.urlTemplate,
       ticketCursor: conversationState.createProperty<string | undefined>('ticketCursor'),
       retryCommand: conversationState.createProperty<string | undefined>('retryCommand'),
+      uncertainCreates: new UncertainCreates(conversationState.createProperty<UncertainCreate[] | undefined>('uncertainCreates')),
       actionEnabled: (action) => settings.actions.includes(action),
       logger,
     },

@@ -1030,6 +1030,26 @@ describe('Try again after a create whose outcome is unknown', () => {
     expect(said(await harness.say('no'))).toContain('An earlier try may still have created the ticket');
   });
 
+  test('cancelled after an unknown outcome, the same ticket typed again is looked for first; another one is not', async () => {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', 'apply-then-hang');
+    await harness.say('yes');
+    await harness.say('Cancel');
+
+    for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'Another message.']) await harness.say(answer);
+    const lookupsBefore = actionRequests('GET').length;
+    expect(said(await harness.say('yes'))).toMatch(/Ticket #\d+ created/);
+    expect(actionRequests('GET')).toHaveLength(lookupsBefore);
+
+    for (const answer of draft) await harness.say(answer);
+    expect(said(await harness.say('yes'))).toContain('Gorgias did create the ticket on an earlier try');
+    expect(ticketsNamed('Parcel damaged')).toHaveLength(2);
+    expect(actionRequests('POST')).toHaveLength(2);
+    // What was typed is not kept in state, only a digest of it.
+    expect(harness.rawStorage()).not.toContain('The box arrived crushed.');
+  });
+
   test('start over after an unknown outcome still looks for the earlier ticket when the same is typed again', async () => {
     const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
     for (const answer of draft) await harness.say(answer);
