@@ -69,9 +69,18 @@ export async function profileForAction(services: ActionServices, context: TurnCo
     case 'unreadable':
       await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT], say.UNREADABLE_PROFILE));
       return undefined;
-    case 'operator_unavailable':
-      await context.sendActivity(explainFailure(credentials.failure, { topic: { kind: 'tickets' }, keyOwner: 'operator' }));
+    case 'operator_unavailable': {
+      const text = explainFailure(credentials.failure, { topic: { kind: 'tickets' }, keyOwner: 'operator' });
+      const typed = context.activity.text;
+      if (!isTransient(credentials.failure) || typeof typed !== 'string' || typed.trim() === '') {
+        await context.sendActivity(text);
+        return undefined;
+      }
+      // Gorgias is down or busy: the same message, sent again later, may well work.
+      await context.sendActivity(MessageFactory.suggestedActions([retryButton(typed.trim())], text));
+      await services.retryCommand.set(context, typed.trim());
       return undefined;
+    }
   }
 }
 

@@ -242,7 +242,7 @@ async function credentialsSource(config: AppConfig, gorgias: GorgiasClient, prof
     return new UserProfileCredentials(profiles);
   }
 
-  const operator = new OperatorConnection(config.auth.operator, gorgias);
+  const operator = new OperatorConnection(config.auth.operator, gorgias, undefined, logger);
   const startup = await operator.verifyAtStartup();
   switch (startup.verdict) {
     case 'connected':

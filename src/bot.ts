@@ -20,6 +20,7 @@ import { HeldReplies, type GorgiasChange } from './heldReplies';
 import { isETagConflict } from './storage/eTagConflict';
 import { isStorageFailure } from './storage/storageFailure';
 import { UnsavedDialogs } from './unsavedDialogs';
+import { isTransientFailure } from './operatorConnection';
 
 export interface BotDependencies {
   conversationState: ConversationState;
@@ -244,7 +245,8 @@ export class GorgiasBot extends ActivityHandler {
         const hasText = typeof context.activity.text === 'string' && context.activity.text.trim() !== '';
         // A key card submitted after its dialog ended (cancelled, finished, or reset after an error).
         const staleKeyForm = !hasText && apiKeyFromSubmission(context.activity.value) !== undefined;
-        const reply = staleKeyForm ? say.STALE_KEY_FORM : hasText ? say.NOT_UNDERSTOOD : say.NOT_TEXT;
+        const staleReply = this.deps.credentials.managedByOperator ? say.STALE_KEY_FORM_OPERATOR_MODE : say.STALE_KEY_FORM;
+        const reply = staleKeyForm ? staleReply : hasText ? say.NOT_UNDERSTOOD : say.NOT_TEXT;
         await context.sendActivity(MessageFactory.suggestedActions(await this.menu(context), reply));
       }
     }
@@ -252,7 +254,8 @@ export class GorgiasBot extends ActivityHandler {
 
   private async connect(context: TurnContext, reconnect: boolean, dialogContext: () => Promise<DialogContext>): Promise<void> {
     if (this.deps.credentials.managedByOperator) {
-      await context.sendActivity(say.OPERATOR_MANAGES_CONNECT);
+      const credentials = await this.deps.credentials.forTurn(context);
+      await context.sendActivity(credentials.state === 'connected' ? say.OPERATOR_MANAGES_CONNECT : say.OPERATOR_MANAGES_CONNECT_UNAVAILABLE);
       return;
     }
     if (context.activity.conversation.isGroup) {
@@ -328,7 +331,9 @@ export class GorgiasBot extends ActivityHandler {
       case 'operator_unavailable':
         return credentials.failure.kind === 'unauthorized'
           ? say.operatorKeyRejected(credentials.host, credentials.email)
-          : say.operatorUnavailable(credentials.host, credentials.email, failureForUsers(credentials));
+          : isTransientFailure(credentials.failure)
+            ? say.operatorUnavailable(credentials.host, credentials.email, failureForUsers(credentials))
+            : say.operatorBroken(credentials.host, credentials.email);
     }
   }
 
@@ -358,9 +363,11 @@ export class GorgiasBot extends ActivityHandler {
     // The welcome must not promise a connection that `status`, asked next, would deny.
     const credentials = await this.deps.credentials.forTurn(context);
     const host = this.deps.credentials.fixedHost ?? '';
-    let text = say.welcomeOperatorMode(host);
+    let text = say.welcomeOperatorMode(host, this.deps.actions.helpLines().length > 0);
     if (credentials.state === 'operator_unavailable') {
-      text = credentials.failure.kind === 'unauthorized' ? say.welcomeOperatorKeyRejected(host) : say.welcomeOperatorUnavailable(host, failureForUsers(credentials));
+      const failure = credentials.failure;
+      if (failure.kind === 'unauthorized') text = say.welcomeOperatorKeyRejected(host);
+      else text = isTransientFailure(failure) ? say.welcomeOperatorUnavailable(host, failureForUsers(credentials)) : say.welcomeOperatorBroken(host);
     }
     return MessageFactory.suggestedActions(this.menuFor(credentials), text);
   }
@@ -373,12 +380,15 @@ export class GorgiasBot extends ActivityHandler {
 
   /** The next steps worth offering: what a connected user can do, or how to connect. */
   async menu(context: TurnContext): Promise<string[]> {
-    if (this.deps.credentials.managedByOperator) return this.connectedMenu();
     return this.menuFor(await this.deps.credentials.forTurn(context), inGroup(context));
   }
 
   private menuFor(credentials: TurnCredentials, group = false): string[] {
-    if (this.deps.credentials.managedByOperator) return this.connectedMenu();
+    if (this.deps.credentials.managedByOperator) {
+      // Buttons that could only be refused help nobody: while the operator's connection is refused, status and help.
+      const refused = credentials.state === 'operator_unavailable' && !isTransientFailure(credentials.failure);
+      return refused ? [say.STATUS, say.HELP] : this.connectedMenu();
+    }
     if (credentials.state === 'connected') return credentials.needsReconnect ? [say.RECONNECT, say.DISCONNECT, say.HELP] : this.connectedMenu();
     // Connect is refused in a group: offering it would only lead to that refusal.
     return group ? [say.HELP] : [say.CONNECT, say.HELP];

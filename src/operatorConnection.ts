@@ -26,6 +26,19 @@ export function isTransientFailure(failure: GorgiasFailure): boolean {
 
 /** How long a rejected operator key is taken as still rejected before Gorgias is asked again. */
 export const KEY_RECHECK_INTERVAL_MS = 60_000;
+/**
+ * How long a check that timed out is taken as still failing before Gorgias is asked again: without it,
+ * while Gorgias hangs every turn would wait out the whole timeout. A quick failure (a 5xx, a 429, a
+ * refused connection) is asked again at the next turn; a refusal (403, no account) waits as long as a
+ * rejected key, since it fails the same way until the operator acts.
+ */
+export const TIMED_OUT_RECHECK_INTERVAL_MS = 10_000;
+
+/** Where the operator hears how the checks after start-up went: only when the verdict changes. */
+export interface OperatorLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 export class OperatorConnection {
   private account: GorgiasAccount | undefined;
@@ -33,11 +46,16 @@ export class OperatorConnection {
   private inFlight: Promise<GorgiasResult<GorgiasAccount>> | undefined;
   /** When Gorgias last answered 401 to the operator's key during use. */
   private keyRejectedAt: Date | undefined;
+  /** The last check that failed for another reason, and when: answered again without asking until it is old. */
+  private lastFailure: { failure: GorgiasFailure; at: Date } | undefined;
+  /** The kind of the last verdict logged, so each change is logged once rather than every turn. */
+  private lastLogged: string | undefined;
 
   constructor(
     readonly credentials: GorgiasCredentials,
     private readonly verifier: AccountVerifier,
     private readonly now: () => Date = () => new Date(),
+    private readonly log?: OperatorLog,
   ) {}
 
   get host(): string {
@@ -46,6 +64,8 @@ export class OperatorConnection {
 
   async verifyAtStartup(): Promise<StartupVerdict> {
     const result = await this.verifyNow();
+    // Start-up's own verdict is logged by the caller (or ends the process).
+    this.lastLogged = result.ok ? 'connected' : result.failure.kind;
     if (result.ok) return { verdict: 'connected', account: result.value };
     const message = describeOperatorFailure(this.credentials, result.failure);
     return isTransientFailure(result.failure)
@@ -65,7 +85,11 @@ export class OperatorConnection {
       this.account = undefined;
     }
     if (!this.account) {
+      const recent = this.lastFailure;
+      if (recent && this.now().getTime() - recent.at.getTime() < recheckIntervalFor(recent.failure)) return { ok: false, failure: recent.failure };
       const result = await this.verifyNow();
+      this.logVerdict(result);
+      this.lastFailure = result.ok || result.failure.kind === 'unauthorized' ? undefined : { failure: result.failure, at: this.now() };
       if (!result.ok) return { ok: false, failure: result.failure };
     }
     return {
@@ -86,6 +110,16 @@ export class OperatorConnection {
     this.account = undefined;
   }
 
+  /** Logs a check's verdict when it differs from the last one logged: the operator must hear of a later 401 or 404. */
+  private logVerdict(result: GorgiasResult<GorgiasAccount>): void {
+    const verdict = result.ok ? 'connected' : result.failure.kind;
+    if (verdict === this.lastLogged || this.log === undefined) return;
+    this.lastLogged = verdict;
+    const fields = { subdomain: this.credentials.subdomain, email: this.credentials.email };
+    if (result.ok) this.log.info({ event: 'operator.verified', ...fields }, `connected to ${this.host} as ${this.credentials.email}`);
+    else this.log.error({ event: 'operator.verification_failed', failure: result.failure.kind, ...fields }, describeOperatorFailure(this.credentials, result.failure));
+  }
+
   private verifyNow(): Promise<GorgiasResult<GorgiasAccount>> {
     this.inFlight ??= this.verifier
       .verifyAccount(this.credentials)
@@ -104,6 +138,11 @@ export class OperatorConnection {
       });
     return this.inFlight;
   }
+}
+
+function recheckIntervalFor(failure: GorgiasFailure): number {
+  if (!isTransientFailure(failure)) return KEY_RECHECK_INTERVAL_MS;
+  return failure.kind === 'unavailable' && failure.reason === 'timeout' ? TIMED_OUT_RECHECK_INTERVAL_MS : 0;
 }
 
 /** One line for the operator's log. Names the account and user, never the key. */

@@ -11,8 +11,19 @@ export const HELP = 'Help';
 export const WELCOME_USER_MODE =
   "Hi! I'm the Gorgias bot. Connect your Gorgias helpdesk account here and then work with your tickets and customers right from this chat.";
 
-export function welcomeOperatorMode(host: string): string {
-  return `Hi! I'm the Gorgias bot, connected to **${host}**. I can help you with Gorgias tickets and customers right from this chat.`;
+export function welcomeOperatorMode(host: string, offersActions = true): string {
+  return offersActions
+    ? `Hi! I'm the Gorgias bot, connected to **${host}**. I can help you with Gorgias tickets and customers right from this chat.`
+    : `Hi! I'm the Gorgias bot, connected to **${host}**. This bot offers no ticket or customer actions; type **status** to see the connection.`;
+}
+
+/** Pre-authorized mode, and Gorgias answers the operator's connection in a way only the operator can fix (403, no account). */
+export function welcomeOperatorBroken(host: string): string {
+  return `Hi! I'm the Gorgias bot for **${host}**, but the Gorgias connection the bot's operator set up doesn't work right now. Please tell them; there is nothing you can do from here.`;
+}
+
+export function operatorBroken(host: string, email: string): string {
+  return `The bot's operator connected me to **${host}** as **${email}**, but that connection doesn't work right now (Gorgias refuses it). Please tell the bot's operator; there is nothing you can do from here.`;
 }
 
 /** Pre-authorized mode, and Gorgias refuses the operator's key: only the operator can fix it. */
@@ -44,6 +55,9 @@ export const NOTHING_TO_RETRY = 'There is nothing to try again right now. Type *
 export const NOTHING_TO_CANCEL = 'There is nothing to cancel right now. Type **help** to see what I can do.';
 export const STALE_KEY_FORM =
   "That form is no longer active, so I didn't use what was in it. Type **connect** to connect your Gorgias account.";
+/** The same in pre-authorized mode, where users never connect. */
+export const STALE_KEY_FORM_OPERATOR_MODE =
+  "That form is no longer active, so I didn't use what was in it. The bot's operator manages the Gorgias connection here: there's no key to give.";
 export const NOT_TEXT = 'I can only read typed text. Type **help** to see what I can do.';
 
 export const NOT_CONNECTED = "You haven't connected a Gorgias account yet. Type **connect** to do it.";
@@ -96,6 +110,9 @@ export const STOPPED_CONNECTING = 'I stopped connecting; nothing new was stored.
 
 export const OPERATOR_MANAGES_CONNECT =
   "There's nothing to connect: the bot's operator manages the Gorgias connection and has already connected me for everyone.";
+/** The same when that connection does not work right now: `status` says why. */
+export const OPERATOR_MANAGES_CONNECT_UNAVAILABLE =
+  "There's nothing to connect here: the bot's operator manages the Gorgias connection for everyone. It isn't working right now; type **status** to see why.";
 export const OPERATOR_MANAGES_DISCONNECT =
   "I can't disconnect: the Gorgias connection is managed by the bot's operator for everyone. Please contact them.";
 

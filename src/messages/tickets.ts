@@ -270,7 +270,8 @@ function explanationOf(failure: GorgiasFailure, context: FailureContext): string
     case 'rejected':
       if (failure.status === 409) return 'Gorgias says that already exists.';
       if (failure.status === 0) return failure.message ?? 'That request is not valid.';
-      return failure.message === undefined
+      // In pre-authorized mode anyone in the chat reads this: Gorgias's own words stay in the operator's log.
+      return failure.message === undefined || context.keyOwner === 'operator'
         ? `Gorgias refused the request (error ${failure.status}).`
         : `Gorgias refused the request (error ${failure.status}): ${md(failure.message)}`;
     case 'bad_response':

@@ -256,3 +256,60 @@ describe('a key revoked while the bot runs', () => {
     expect(fake.count('acme')).toBe(calls);
   });
 });
+
+describe('checks after start-up', () => {
+  /** A log that keeps its lines, and a clock the test moves. */
+  function observed(verifier: AccountVerifier = client): { operator: OperatorConnection; lines: string[]; clock: { ms: number } } {
+    const lines: string[] = [];
+    const clock = { ms: VERIFIED_AT.getTime() };
+    const log = {
+      info: (fields: Record<string, unknown>, message: string) => lines.push(`info ${String(fields.event)} ${message}`),
+      error: (fields: Record<string, unknown>, message: string) => lines.push(`error ${String(fields.event)} ${message}`),
+    };
+    return { operator: new OperatorConnection(OPERATOR, verifier, () => new Date(clock.ms), log), lines, clock };
+  }
+
+  test('the operator hears what a later check found, once per change: a 404 after a deferred start, then success', async () => {
+    const { operator, lines, clock } = observed();
+    fake.setBehaviourOnce('acme', jsonReply(503, {}));
+    expect((await operator.verifyAtStartup()).verdict).toBe('deferred');
+
+    fake.setBehaviour('acme', htmlPage(404, 'Not found'));
+    expect((await operator.profile()).ok).toBe(false);
+    clock.ms += KEY_RECHECK_INTERVAL_MS + 1;
+    expect((await operator.profile()).ok).toBe(false);
+    expect(lines).toEqual([expect.stringMatching(/^error operator\.verification_failed There is no Gorgias account at acme\.gorgias\.com/)]);
+
+    fake.clearBehaviours();
+    clock.ms += KEY_RECHECK_INTERVAL_MS + 1;
+    expect((await operator.profile()).ok).toBe(true);
+    expect(lines[1]).toBe('info operator.verified connected to acme.gorgias.com as ops@acme.com');
+    for (const line of lines) expectNoSecret(line);
+  });
+
+  test('a refusal (404) is not asked again for a minute; a timeout not for 10 s; a quick 503 at the next use', async () => {
+    const { operator, clock } = observed(impatientClient);
+    fake.setBehaviourOnce('acme', jsonReply(503, {}));
+    await operator.verifyAtStartup();
+
+    fake.setBehaviourOnce('acme', htmlPage(404, 'Not found'));
+    await operator.profile();
+    const afterRefusal = fake.count('acme');
+    await operator.profile();
+    expect(fake.count('acme')).toBe(afterRefusal);
+
+    clock.ms += KEY_RECHECK_INTERVAL_MS + 1;
+    fake.setBehaviourOnce('acme', 'hang');
+    expect(await operator.profile()).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'timeout' } });
+    const afterTimeout = fake.count('acme');
+    clock.ms += 5_000;
+    expect(await operator.profile()).toEqual({ ok: false, failure: { kind: 'unavailable', reason: 'timeout' } });
+    expect(fake.count('acme')).toBe(afterTimeout);
+
+    clock.ms += 6_000;
+    fake.setBehaviourOnce('acme', jsonReply(503, {}));
+    expect((await operator.profile()).ok).toBe(false);
+    expect((await operator.profile()).ok).toBe(true);
+    expect(fake.count('acme')).toBe(afterTimeout + 2);
+  });
+});

@@ -273,3 +273,51 @@ test('the operator key and its Basic token appear in no reply and no log line of
   expect(everything).not.toContain(BASIC_TOKEN);
   expect(everything).not.toContain(USER_KEY);
 });
+
+describe('what users are told when the operator connection fails after start', () => {
+  /** The suggested-action titles of the last message of a reply. */
+  const buttonsOf = (reply: TurnReply): string[] =>
+    ((reply.messages[reply.messages.length - 1]?.suggestedActions as { actions?: { title?: string; value?: unknown }[] } | undefined)?.actions ?? []).map(
+      (action) => String(action.title),
+    );
+
+  test('a later refusal (the account gone): no "try again", no buttons that would be refused, connect says it is not working; the operator is told in the log', async () => {
+    fake.addAccount({ subdomain: 'hooli', users: [{ email: EMAIL, apiKey: API_KEY }] });
+    fake.setBehaviourOnce('hooli', jsonReply(503, {}));
+    const bot = await operatorBot({ GORGIAS_DOMAIN: 'hooli' });
+    fake.setBehaviour('hooli', { status: 404, body: '<html>Not found</html>' });
+    const chat = new EmulatorConversation(bot.url, channel);
+
+    const status = await chat.say('status');
+    expect(textOf(status)).toContain("but that connection doesn't work right now (Gorgias refuses it). Please tell the bot's operator");
+    expect(textOf(status)).not.toMatch(/try again/i);
+    expect(buttonsOf(status)).toEqual([say.STATUS, say.HELP]);
+    expect(textOf(await chat.say('connect'))).toContain(say.OPERATOR_MANAGES_CONNECT_UNAVAILABLE);
+    expect(textOf(await chat.say('hi'))).toContain(say.welcomeOperatorBroken('hooli.gorgias.com'));
+    expect(bot.logs.some((line) => line.includes('"event":"operator.verification_failed"') && line.includes('no Gorgias account at hooli.gorgias.com'))).toBe(true);
+    fake.clearBehaviours();
+    await stopBot(bot);
+  });
+
+  test('Gorgias down during an action: Try again re-sends it, typed or pressed', async () => {
+    fake.addAccount({ subdomain: 'pied', users: [{ email: EMAIL, apiKey: API_KEY }] });
+    fake.setBehaviourOnce('pied', jsonReply(503, {}));
+    const bot = await operatorBot({ GORGIAS_DOMAIN: 'pied' });
+    const chat = new EmulatorConversation(bot.url, channel);
+    fake.setBehaviourOnce('pied', jsonReply(503, {}));
+
+    const failed = await chat.say('new ticket');
+    expect(textOf(failed)).toContain('Gorgias had a problem answering (error 503).');
+    expect(buttonsOf(failed)).toEqual(['Try again']);
+    expect(textOf(await chat.say('try again'))).toContain("What is the customer's email address?");
+    await stopBot(bot);
+  });
+
+  test('with no actions enabled the welcome promises none; a stale key form does not point to connect', async () => {
+    const bot = await operatorBot({ GORGIAS_ACTIONS: 'none' });
+    const chat = new EmulatorConversation(bot.url, channel);
+    expect(textOf(await chat.say('hi'))).toContain(say.welcomeOperatorMode('acme.gorgias.com', false));
+    expect(textOf(await chat.submit({ apiKey: 'stale-form-key-0123456789' }))).toContain(say.STALE_KEY_FORM_OPERATOR_MODE);
+    await stopBot(bot);
+  });
+});
