@@ -20,6 +20,7 @@ import { HeldReplies, type GorgiasChange } from './heldReplies';
 import { isETagConflict } from './storage/eTagConflict';
 import { isStorageFailure } from './storage/storageFailure';
 import { UnsavedDialogs } from './unsavedDialogs';
+import { HandledActivities } from './handledActivities';
 import { isTransientFailure } from './operatorConnection';
 
 export interface BotDependencies {
@@ -71,6 +72,7 @@ export class GorgiasBot extends ActivityHandler {
   private readonly dialogs: DialogContexts;
   private readonly queue = new ConversationQueue();
   private readonly unsavedDialogs = new UnsavedDialogs();
+  private readonly handled = new HandledActivities();
 
   constructor(private readonly deps: BotDependencies) {
     super();
@@ -103,7 +105,13 @@ export class GorgiasBot extends ActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     const activity = context.activity;
     const conversationKey = `${activity.channelId}/${activity.conversation?.id}`;
+    // Ids come from the channel, which numbers a conversation's activities; an activity without one is never a repeat.
+    const activityKey = typeof activity.id === 'string' && activity.id !== '' ? `${conversationKey}/${activity.id}` : undefined;
     await this.queue.run(conversationKey, async () => {
+      if (activityKey !== undefined && this.handled.has(activityKey)) {
+        this.deps.logger.info({ event: 'turn.repeat_ignored', channelId: activity.channelId, activityType: activity.type }, 'an activity handled already came again');
+        return;
+      }
       const replies = new HeldReplies(context);
       const forgetDialog = this.unsavedDialogs.take(conversationKey);
       try {
@@ -131,6 +139,7 @@ export class GorgiasBot extends ActivityHandler {
         await context.sendActivity(keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`);
         return;
       }
+      if (activityKey !== undefined) this.handled.add(activityKey);
       await replies.release();
     });
   }

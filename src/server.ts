@@ -172,6 +172,12 @@ function parseActivity(req: Request, res: Response, next: restify.Next): void {
 }
 
 /** The adapter validates little, and the bot reads these fields on every turn. */
+/**
+ * Ids (conversation, user, activity) longer than this are no channel's: Teams's longest are a few hundred
+ * characters. One of 100 KB was carried into every reply's URL, which the channel then refused.
+ */
+const MAX_ID_LENGTH = 1_024;
+
 function activityProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be a JSON object (an activity)';
   const activity = body as Record<string, unknown>;
@@ -182,6 +188,16 @@ function activityProblem(body: unknown): string | undefined {
     if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string' || (value as { id: string }).id === '') {
       return `the activity has no ${field}.id`;
     }
+    if ((value as { id: string }).id.length > MAX_ID_LENGTH) return `the activity ${field}.id is too long`;
+  }
+  // The SDK's own validation refuses these only inside the turn, after logging two errors for each.
+  if (activity.id !== undefined && activity.id !== null && (typeof activity.id !== 'string' || activity.id.length > MAX_ID_LENGTH)) {
+    return 'the activity id must be a string of at most 1024 characters';
+  }
+  const isGroup = (activity.conversation as { isGroup?: unknown }).isGroup;
+  if (isGroup !== undefined && isGroup !== null && typeof isGroup !== 'boolean') return 'the activity conversation.isGroup must be true or false';
+  if (Array.isArray(activity.membersAdded) && activity.membersAdded.some((member) => typeof member !== 'object' || member === null || typeof (member as { id?: unknown }).id !== 'string')) {
+    return 'each of the activity membersAdded must have an id';
   }
   if (activity.text !== undefined && activity.text !== null && typeof activity.text !== 'string') return 'the activity text must be a string';
   if (activity.entities !== undefined && !Array.isArray(activity.entities)) return 'the activity entities must be a list';

@@ -168,6 +168,10 @@ describe('request bodies that must not reach the bot', () => {
     ['text that is an object', () => ({ headers: json, body: JSON.stringify(activity(channel, { text: { toString: 'x' } })) }), 400],
     ['entities that are not a list', () => ({ headers: json, body: JSON.stringify(activity(channel, { entities: { type: 'mention' } })) }), 400],
     ['no serviceUrl', () => ({ headers: json, body: JSON.stringify({ ...activity(channel), serviceUrl: undefined }) }), 400],
+    ['membersAdded holding null', () => ({ headers: json, body: JSON.stringify(activity(channel, { type: 'conversationUpdate', membersAdded: [null] })) }), 400],
+    ['conversation.isGroup as a string', () => ({ headers: json, body: JSON.stringify(activity(channel, { conversation: { id: 'c-1', isGroup: 'true' } })) }), 400],
+    ['an id that is an object', () => ({ headers: json, body: JSON.stringify(activity(channel, { id: { x: 1 } })) }), 400],
+    ['a conversation id of 100 KB', () => ({ headers: json, body: JSON.stringify(activity(channel, { conversation: { id: 'c'.repeat(100_000) } })) }), 400],
     ['JSON nested 50,000 deep', () => ({ headers: json, body: `${'['.repeat(50_000)}${']'.repeat(50_000)}` }), 400],
   ];
 
