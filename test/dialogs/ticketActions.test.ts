@@ -887,6 +887,14 @@ describe('Try again after a create whose outcome is unknown', () => {
 
   const draft = ['new ticket', 'jane@shop.com', 'Parcel damaged', 'The box arrived crushed.'];
   const ticketsNamed = (subject: string) => [...tenant.tickets.values()].filter((ticket) => ticket.subject === subject);
+  /** A connected chat whose new ticket (the draft) was confirmed, and Gorgias answered the create with `behaviour`. */
+  async function failedCreate(behaviour: FakeBehaviour): Promise<BotHarness> {
+    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
+    for (const answer of draft) await harness.say(answer);
+    fake.setBehaviourOnce('acme', behaviour);
+    await harness.say('yes');
+    return harness;
+  }
 
   test.each([
     ['no answer', 'apply-then-hang' as const],
@@ -914,10 +922,7 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test('Gorgias made nothing: Try again looks, finds nothing, and creates it once', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'hang');
-    await harness.say('yes');
+    const harness = await failedCreate('hang');
     expect(ticketsNamed('Parcel damaged')).toHaveLength(0);
 
     expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
@@ -939,10 +944,7 @@ describe('Try again after a create whose outcome is unknown', () => {
 
   test('an older ticket with the same subject is not taken for the lost one', async () => {
     fake.addTicket('acme', { subject: 'Parcel damaged', customer: { email: 'jane@shop.com' }, createdDatetime: '2025-03-01T10:00:00Z' });
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'hang');
-    await harness.say('yes');
+    const harness = await failedCreate('hang');
 
     expect(said(await harness.say('Try again'))).toMatch(/Ticket #\d+ created/);
     expect(ticketsNamed('Parcel damaged')).toHaveLength(2);
@@ -960,10 +962,7 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test('the lookup fails: nothing is sent, the user is told why, and Try again looks again', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'apply-then-hang');
-    await harness.say('yes');
+    const harness = await failedCreate('apply-then-hang');
     fake.setBehaviourOnce('acme', SERVICE_UNAVAILABLE);
 
     const replies = await harness.say('Try again');
@@ -979,10 +978,7 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test("after a later try is refused (429), Try again still looks for what the first one made", async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'hang');
-    await harness.say('yes');
+    const harness = await failedCreate('hang');
     // Try again: the lookup finds nothing, and the create is refused.
     fake.setBehaviourOnce('acme', jsonReply(200, { data: [] }));
     fake.setBehaviourOnce('acme', jsonReply(429, { error: { msg: 'Too many requests.' } }, { 'retry-after': '1' }));
@@ -1007,10 +1003,7 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test('a lookup Gorgias refuses for good (403) ends the dialog and says the draft is dropped and to check Gorgias', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'apply-then-hang');
-    await harness.say('yes');
+    const harness = await failedCreate('apply-then-hang');
     fake.setBehaviourOnce('acme', jsonReply(403, { error: { msg: 'Forbidden' } }));
 
     const replies = await harness.say('Try again');
@@ -1021,20 +1014,14 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test('no at the confirmation after start over does not claim that nothing was created', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'apply-then-hang');
-    await harness.say('yes');
+    const harness = await failedCreate('apply-then-hang');
     await harness.say('start over');
     for (const answer of draft.slice(1)) await harness.say(answer);
     expect(said(await harness.say('no'))).toContain('An earlier try may still have created the ticket');
   });
 
   test('cancelled after an unknown outcome, the same ticket typed again is looked for first; another one is not', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'apply-then-hang');
-    await harness.say('yes');
+    const harness = await failedCreate('apply-then-hang');
     await harness.say('Cancel');
 
     for (const answer of ['new ticket', 'jane@shop.com', 'Parcel damaged', 'Another message.']) await harness.say(answer);
@@ -1051,10 +1038,7 @@ describe('Try again after a create whose outcome is unknown', () => {
   });
 
   test('start over after an unknown outcome still looks for the earlier ticket when the same is typed again', async () => {
-    const harness = await connectedChat({ timeoutMs: TIMEOUT_MS });
-    for (const answer of draft) await harness.say(answer);
-    fake.setBehaviourOnce('acme', 'apply-then-hang');
-    await harness.say('yes');
+    const harness = await failedCreate('apply-then-hang');
 
     await harness.say('start over');
     for (const answer of draft.slice(1)) await harness.say(answer);
