@@ -11,6 +11,7 @@ import { ticketWebUrl } from '../src/gorgias/urls';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { ProfileStore } from '../src/profileStore';
 import { describeOperatorFailure } from '../src/operatorConnection';
+import { parseActionCommand } from '../src/actionCommands';
 import type { CredentialsSource } from '../src/turnCredentials';
 import type { GorgiasAction } from '../src/config';
 import type { UncertainCreates } from './uncertainCreates';
@@ -51,8 +52,26 @@ export function noteWrite(context: TurnContext, result: GorgiasResult<unknown>):
   else if (mayHaveBeenCreated(result.failure)) markGorgiasChange(context, 'maybe');
 }
 
-/** The connected profile for this turn, or undefined after telling the user why there is none. */
-export async function profileForAction(services: ActionServices, context: TurnContext): Promise<ConnectedProfile | undefined> {
+/** Set on a turn in which profileForAction found the operator's connection down for now (worth a retry). */
+const OPERATOR_DOWN_FOR_NOW = Symbol('operatorDownForNow');
+
+/** Whether this turn's profileForAction failed only because Gorgias is down or busy for the operator's connection. */
+export function operatorDownForNow(context: TurnContext): boolean {
+  return context.turnState.get(OPERATOR_DOWN_FOR_NOW) === true;
+}
+
+/**
+ * The connected profile for this turn, or undefined after telling the user why there is none.
+ *
+ * `retryCommand` is what Try again re-sends when the operator's connection is down for now: by default
+ * the message itself when it is a ticket command; `false` when the caller offers its own retry (a dialog
+ * that keeps a draft).
+ */
+export async function profileForAction(
+  services: ActionServices,
+  context: TurnContext,
+  retryCommand?: string | false,
+): Promise<ConnectedProfile | undefined> {
   const credentials = await services.credentials.forTurn(context);
   switch (credentials.state) {
     case 'connected':
@@ -70,18 +89,46 @@ export async function profileForAction(services: ActionServices, context: TurnCo
       await context.sendActivity(MessageFactory.suggestedActions([say.CONNECT], say.UNREADABLE_PROFILE));
       return undefined;
     case 'operator_unavailable': {
-      const text = explainFailure(credentials.failure, { topic: { kind: 'tickets' }, keyOwner: 'operator' });
-      const typed = context.activity.text;
-      if (!isTransient(credentials.failure) || typeof typed !== 'string' || typed.trim() === '') {
+      const failure = credentials.failure;
+      if (failure.kind !== 'unauthorized' && !isTransient(failure)) {
+        // A 403, no account, an answer that is no account: only the operator can fix it (the operator's log
+        // has it, from the check: operatorConnection.ts), and every try fails alike.
+        await context.sendActivity(MessageFactory.suggestedActions([say.STATUS, say.HELP], say.operatorBroken(credentials.host, credentials.email)));
+        return undefined;
+      }
+      const text = explainFailure(failure, { topic: { kind: 'tickets' }, keyOwner: 'operator' });
+      if (!isTransient(failure)) {
         await context.sendActivity(text);
         return undefined;
       }
-      // Gorgias is down or busy: the same message, sent again later, may well work.
-      await context.sendActivity(MessageFactory.suggestedActions([retryButton(typed.trim())], text));
-      await services.retryCommand.set(context, typed.trim());
+      context.turnState.set(OPERATOR_DOWN_FOR_NOW, true);
+      const command = retryCommand === undefined ? commandTyped(context) : retryCommand === false ? undefined : retryCommand;
+      if (command === undefined) {
+        await context.sendActivity(text);
+        return undefined;
+      }
+      // Gorgias is down or busy: the same command, sent again later, may well work.
+      await context.sendActivity(MessageFactory.suggestedActions([retryButton(command)], text));
+      await services.retryCommand.set(context, command);
       return undefined;
     }
   }
+}
+
+/** The command a typed "try again" re-sends in this turn (see GorgiasActions.takeRetryCommand). */
+const RETRIED_COMMAND = Symbol('retriedCommand');
+
+export function noteRetriedCommand(context: TurnContext, command: string): void {
+  context.turnState.set(RETRIED_COMMAND, command);
+}
+
+/** The command this turn runs: one re-sent by "try again", else the message's text when it is a ticket command (not "yes"). */
+function commandTyped(context: TurnContext): string | undefined {
+  const retried = context.turnState.get(RETRIED_COMMAND) as string | undefined;
+  if (retried !== undefined) return retried;
+  const typed = context.activity.text;
+  if (typeof typed !== 'string') return undefined;
+  return parseActionCommand(typed)?.ok === true ? typed.trim() : undefined;
 }
 
 export function linksFor(services: ActionServices, profile: ConnectedProfile): TicketLinks {
@@ -148,8 +195,16 @@ export async function reportFailure(
 ): Promise<void> {
   const keyOwner = profile.source === 'operator' ? 'operator' : 'user';
   const writeAccepted = failure.kind === 'bad_response' && failure.writeAccepted === true;
+  // Users of the operator's key are not shown Gorgias's own words (see explainFailure): the operator needs them here.
+  const gorgiasMessage = keyOwner === 'operator' && failure.kind === 'rejected' && failure.message ? failure.message.slice(0, 200) : undefined;
   services.logger.info(
-    { event: 'gorgias.action_failed', failure: failure.kind, topic: about.topic.kind, ...(writeAccepted ? { writeAccepted } : {}) },
+    {
+      event: 'gorgias.action_failed',
+      failure: failure.kind,
+      topic: about.topic.kind,
+      ...(writeAccepted ? { writeAccepted } : {}),
+      ...(gorgiasMessage === undefined ? {} : { status: (failure as { status: number }).status, gorgiasMessage }),
+    },
     'a Gorgias action failed',
   );
   if (failure.kind === 'unauthorized' && keyOwner === 'operator') {

@@ -18,7 +18,7 @@ import type { FailureTopic } from '../src/messages/tickets';
 import type { ConnectedProfile } from '../src/profile/profile';
 import type { ActionCommand } from '../src/actionCommands';
 import type { Parsed } from '../src/validation/result';
-import { isTransient, profileForAction, reportFailure, type ActionServices } from './actionSupport';
+import { isTransient, operatorDownForNow, profileForAction, reportFailure, type ActionServices } from './actionSupport';
 import { RETRY_CHOICES, choseTryAgain } from './retryChoices';
 import { draftDigest } from './uncertainCreates';
 import { InterruptibleDialog, freeTextInterruptionIn, type Interruption } from './interruptibleDialog';
@@ -196,8 +196,9 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
       return step.endDialog();
     }
     step.options.confirmed = true;
-    const profile = await profileForAction(this.services, step.context);
-    if (!profile) return step.endDialog();
+    const profile = await profileForAction(this.services, step.context, false);
+    // Gorgias down for the operator's connection: the draft is kept, and Try again asked as after a failed create.
+    if (!profile) return operatorDownForNow(step.context) ? this.askRetry(step) : step.endDialog();
 
     // The same draft may have been tried before without an answer, in this dialog (Try again) or an
     // earlier one the user cancelled after being told it may exist.
@@ -241,6 +242,10 @@ export abstract class ConfirmThenCreateDialog<O extends DraftOptions> extends In
         : { topic: failed.topic, lead, ...(transient ? {} : { trail: draftDroppedCheckGorgias(this.createdKind) }) };
     await reportFailure(this.services, step.context, profile, failed.failure, about);
     if (!transient) return step.endDialog();
+    return this.askRetry(step);
+  }
+
+  private askRetry(step: WaterfallStepContext<O>): Promise<DialogTurnResult> {
     return step.prompt(this.retryPromptId, {
       prompt: this.texts.retryQuestion,
       choices: RETRY_CHOICES,

@@ -8,7 +8,7 @@ import type { Dialog, DialogContext } from 'botbuilder-dialogs';
 import type { GorgiasAction } from '../src/config';
 import { ACTION_TITLES, exampleOf, parseActionCommand, type ActionCommand, type ParsedAction } from '../src/actionCommands';
 import { MORE_TICKETS_ACTION } from '../src/cards/tickets';
-import type { ActionServices } from './actionSupport';
+import { noteRetriedCommand, type ActionServices } from './actionSupport';
 import { showRecentTickets } from './recentTickets';
 import { showTicket } from './showTicket';
 import { tagTicket } from './tagTicket';
@@ -52,11 +52,14 @@ export class GorgiasActions {
    * The command a typed "try again" means: the one whose failure offered Try again at the turn before.
    * Forgotten at every message, so it is only ever the answer to that offer.
    */
-  async takeRetryCommand(context: TurnContext): Promise<ParsedAction | undefined> {
+  async takeRetryCommand(context: TurnContext, willRun: boolean): Promise<ParsedAction | undefined> {
     const command = await this.services.retryCommand.get(context);
     if (command === undefined) return undefined;
     await this.services.retryCommand.delete(context);
-    return parseActionCommand(command);
+    const parsed = parseActionCommand(command);
+    // Should it fail again, its Try again must still re-send the command, not the words "try again".
+    if (willRun && parsed?.ok === true) noteRetriedCommand(context, command);
+    return parsed;
   }
 
   async run(dc: DialogContext, parsed: ParsedAction): Promise<void> {

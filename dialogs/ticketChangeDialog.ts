@@ -76,7 +76,8 @@ export class TicketChangeDialog extends InterruptibleDialog<TicketChangeOptions>
       await step.context.sendActivity(this.cancelMessage());
       return step.endDialog();
     }
-    const profile = await profileForAction(this.services, step.context);
+    // Should the operator's connection be down for now, Try again starts this change over (it asks again).
+    const profile = await profileForAction(this.services, step.context, commandFor(change, ticketId));
     if (!profile) return step.endDialog();
     const named = { id: ticketId, subject };
     const call = busyNotice(step.context);

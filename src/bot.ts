@@ -12,7 +12,7 @@ import type { GorgiasActions } from '../dialogs/gorgiasActions';
 import * as say from './messages/bot';
 import { apiKeyFromSubmission } from './cards/apiKeyCard';
 import { GROUP_CONNECT_DM_SENT, GROUP_CONNECT_PRIVATE_INVITE, GROUP_CONNECT_REFUSED } from './messages/connect';
-import type { CredentialsSource, TurnCredentials } from './turnCredentials';
+import { OperatorCredentials, type CredentialsSource, type TurnCredentials } from './turnCredentials';
 import type { ProfileStore } from './profileStore';
 import { ConversationQueue } from './conversationQueue';
 import { DialogContexts } from './dialogContexts';
@@ -106,7 +106,8 @@ export class GorgiasBot extends ActivityHandler {
     const activity = context.activity;
     const conversationKey = `${activity.channelId}/${activity.conversation?.id}`;
     // Ids come from the channel, which numbers a conversation's activities; an activity without one is never a repeat.
-    const activityKey = typeof activity.id === 'string' && activity.id !== '' ? `${conversationKey}/${activity.id}` : undefined;
+    // The type too: Teams sends a message's edit (messageUpdate) with the message's own id.
+    const activityKey = typeof activity.id === 'string' && activity.id !== '' ? `${conversationKey}/${activity.type}/${activity.id}` : undefined;
     await this.queue.run(conversationKey, async () => {
       if (activityKey !== undefined && this.handled.has(activityKey)) {
         this.deps.logger.info({ event: 'turn.repeat_ignored', channelId: activity.channelId, activityType: activity.type }, 'an activity handled already came again');
@@ -227,7 +228,7 @@ export class GorgiasBot extends ActivityHandler {
       }
     }
 
-    const retry = await this.deps.actions.takeRetryCommand(context);
+    const retry = await this.deps.actions.takeRetryCommand(context, command === 'retry');
     const action = command === undefined ? this.deps.actions.commandIn(context, text) : command === 'retry' ? retry : undefined;
     if (action) return this.deps.actions.run(await dialogContext(), action);
     switch (command) {
@@ -389,6 +390,12 @@ export class GorgiasBot extends ActivityHandler {
 
   /** The next steps worth offering: what a connected user can do, or how to connect. */
   async menu(context: TurnContext): Promise<string[]> {
+    const credentials = this.deps.credentials;
+    if (credentials instanceof OperatorCredentials) {
+      // A menu must not wait for Gorgias (while it hangs, "help" would wait out the timeout): the last verdict.
+      const failure = credentials.knownFailure();
+      return failure !== undefined && !isTransientFailure(failure) ? [say.STATUS, say.HELP] : this.connectedMenu();
+    }
     return this.menuFor(await this.deps.credentials.forTurn(context), inGroup(context));
   }
 

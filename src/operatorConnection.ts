@@ -27,12 +27,13 @@ export function isTransientFailure(failure: GorgiasFailure): boolean {
 /** How long a rejected operator key is taken as still rejected before Gorgias is asked again. */
 export const KEY_RECHECK_INTERVAL_MS = 60_000;
 /**
- * How long a check that timed out is taken as still failing before Gorgias is asked again: without it,
+ * How long a check that timed out is taken as still failing before Gorgias is asked again (longer than
+ * the default 10 s timeout, so most turns while Gorgias hangs answer at once): without it,
  * while Gorgias hangs every turn would wait out the whole timeout. A quick failure (a 5xx, a 429, a
  * refused connection) is asked again at the next turn; a refusal (403, no account) waits as long as a
  * rejected key, since it fails the same way until the operator acts.
  */
-export const TIMED_OUT_RECHECK_INTERVAL_MS = 10_000;
+export const TIMED_OUT_RECHECK_INTERVAL_MS = 30_000;
 
 /** Where the operator hears how the checks after start-up went: only when the verdict changes. */
 export interface OperatorLog {
@@ -108,6 +109,15 @@ export class OperatorConnection {
   markKeyRejected(): void {
     this.keyRejectedAt = this.now();
     this.account = undefined;
+    // The action's own log line said so; the next check that succeeds is then a change worth logging.
+    this.lastLogged = 'unauthorized';
+  }
+
+  /** Why the last check failed, while that verdict stands; undefined when connected or not known. No call to Gorgias. */
+  knownFailure(): GorgiasFailure | undefined {
+    if (this.account) return undefined;
+    if (this.keyRejectedAt) return { kind: 'unauthorized', status: 401 };
+    return this.lastFailure?.failure;
   }
 
   /** Logs a check's verdict when it differs from the last one logged: the operator must hear of a later 401 or 404. */

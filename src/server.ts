@@ -183,6 +183,8 @@ function activityProblem(body: unknown): string | undefined {
   const activity = body as Record<string, unknown>;
   if (typeof activity.type !== 'string' || activity.type === '') return 'the activity has no type';
   if (typeof activity.channelId !== 'string' || activity.channelId === '') return 'the activity has no channelId';
+  // Channel ids are short names (msteams, webchat, emulator); a long one would only fill the bot's memory.
+  if (activity.channelId.length > 64) return 'the activity channelId is too long';
   for (const field of ['conversation', 'from'] as const) {
     const value = activity[field];
     if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string' || (value as { id: string }).id === '') {

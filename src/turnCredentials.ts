@@ -67,6 +67,11 @@ export class OperatorCredentials implements CredentialsSource {
     this.operator.markKeyRejected();
   }
 
+  /** Why the connection failed at its last check, if it did, without calling Gorgias (for menus). */
+  knownFailure(): GorgiasFailure | undefined {
+    return this.operator.knownFailure();
+  }
+
   async forTurn(): Promise<TurnCredentials> {
     const result = await this.operator.profile();
     if (result.ok) return { state: 'connected', profile: result.profile, needsReconnect: false };

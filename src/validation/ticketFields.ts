@@ -7,9 +7,11 @@ const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/
 function freeText(input: string, what: string, max: number, example: string, allowNewlines: boolean): Parsed<string> {
   const value = typeof input === 'string' ? input.trim() : '';
   if (value === '') return { ok: false, reason: `Please type the ${what}, e.g. ${example}.` };
-  if (value.length > max) {
+  // Characters as a person counts them: an emoji is one, not the two UTF-16 units of value.length.
+  const length = [...value].length;
+  if (length > max) {
     const count = (n: number): string => n.toLocaleString('en-US');
-    return { ok: false, reason: `That ${what} is ${count(value.length)} characters long, and Gorgias takes at most ${count(max)}: please shorten it and send it again.` };
+    return { ok: false, reason: `That ${what} is ${count(length)} characters long, and I can send at most ${count(max)}: please shorten it and send it again.` };
   }
   if (!allowNewlines && /[\r\n]/.test(value)) {
     return { ok: false, reason: `The ${what} must be on one line: please type it again without line breaks.` };

@@ -51,7 +51,15 @@ describe('an activity sent again with the same id', () => {
 
   test('activities with different ids, or none, are each handled', async () => {
     const chat = await connectedChat();
+    const repeats = (): number => bot.logs.filter((line) => line.includes('"event":"turn.repeat_ignored"')).length;
+    const before = repeats();
     expect(textOf(await chat.post({ type: 'message', text: 'status', id: undefined }))).toContain("You're connected");
     expect(textOf(await chat.post({ type: 'message', text: 'status', id: undefined }))).toContain("You're connected");
+    const id = randomUUID();
+    expect(textOf(await chat.post({ type: 'message', text: 'status', id }))).toContain("You're connected");
+    // Another activity type with the same id (Teams sends an edit with the message's id) is its own.
+    expect((await chat.post({ type: 'messageUpdate', text: 'status', id })).status).toBe(200);
+    expect(textOf(await chat.post({ type: 'message', text: 'status', id: randomUUID() }))).toContain("You're connected");
+    expect(repeats()).toBe(before);
   });
 });

@@ -294,6 +294,10 @@ describe('what users are told when the operator connection fails after start', (
     expect(buttonsOf(status)).toEqual([say.STATUS, say.HELP]);
     expect(textOf(await chat.say('connect'))).toContain(say.OPERATOR_MANAGES_CONNECT_UNAVAILABLE);
     expect(textOf(await chat.say('hi'))).toContain(say.welcomeOperatorBroken('hooli.gorgias.com'));
+    const action = await chat.say('new ticket');
+    expect(textOf(action)).toContain(say.operatorBroken('hooli.gorgias.com', EMAIL));
+    expect(buttonsOf(action)).toEqual([say.STATUS, say.HELP]);
+    expect(buttonsOf(await chat.say('help'))).toEqual([say.STATUS, say.HELP]);
     expect(bot.logs.some((line) => line.includes('"event":"operator.verification_failed"') && line.includes('no Gorgias account at hooli.gorgias.com'))).toBe(true);
     fake.clearBehaviours();
     await stopBot(bot);
@@ -309,6 +313,12 @@ describe('what users are told when the operator connection fails after start', (
     const failed = await chat.say('new ticket');
     expect(textOf(failed)).toContain('Gorgias had a problem answering (error 503).');
     expect(buttonsOf(failed)).toEqual(['Try again']);
+    // Typed again while Gorgias is still down: the button still re-sends the command, not the words "try again".
+    fake.setBehaviourOnce('pied', jsonReply(503, {}));
+    const again = await chat.say('try again');
+    expect(buttonsOf(again)).toEqual(['Try again']);
+    const value = (again.messages[again.messages.length - 1]?.suggestedActions as { actions: { value: unknown }[] }).actions[0].value;
+    expect(value).toBe('new ticket');
     expect(textOf(await chat.say('try again'))).toContain("What is the customer's email address?");
     await stopBot(bot);
   });

@@ -15,10 +15,12 @@ test('empty, with an example', () => {
 
 test('too long says how long it is and the limit', () => {
   expect(reasonOf(parseTicketMessage('x'.repeat(5_001)))).toBe(
-    'That message is 5,001 characters long, and Gorgias takes at most 5,000: please shorten it and send it again.',
+    'That message is 5,001 characters long, and I can send at most 5,000: please shorten it and send it again.',
   );
   expect(parseTicketMessage('x'.repeat(5_000)).ok).toBe(true);
   expect(reasonOf(parseTicketSubject('s'.repeat(201)))).toContain('at most 200');
+  // 200 emoji are 200 characters to a person (400 UTF-16 units).
+  expect(parseTicketSubject('📦'.repeat(200)).ok).toBe(true);
 });
 
 test('a line break in a one-line field is named as such; control characters anywhere are refused', () => {
