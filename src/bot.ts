@@ -122,6 +122,8 @@ export class GorgiasBot extends ActivityHandler {
       } catch (error) {
         // What the turn said may not be true now: one of the answers below, or the adapter's error handler, replaces it.
         replies.discard();
+        // A turn that did something in Gorgias is handled, saved or not: a repeat must not get a second answer.
+        if (activityKey !== undefined && replies.gorgiasChange !== undefined) this.handled.add(activityKey);
         if (isStorageFailure(error)) {
           // Still not cleared: the next turn tries again.
           if (forgetDialog) this.unsavedDialogs.add(conversationKey);

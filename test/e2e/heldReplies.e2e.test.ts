@@ -119,6 +119,18 @@ describe('replies wait for the state to be saved', () => {
     expect(textOf(reply)).not.toMatch(/done in Gorgias|may have done/);
   });
 
+  test('a channel repeating the "yes" of a create whose save failed gets no second answer, and nothing is created again', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    await chat.submit({ apiKey: API_KEY });
+    for (const answer of ['new ticket', 'jane@shop.com', 'Sent twice', 'By the channel.']) await chat.say(answer);
+    const id = `yes-${Date.now()}`;
+    await withFailingWrites(bot.app.storage, () => chat.post({ type: 'message', text: 'yes', id }));
+    const repeat = await chat.post({ type: 'message', text: 'yes', id });
+    expect(repeat.messages).toHaveLength(0);
+    expect(gorgias.requests.filter((request) => request.method === 'POST' && request.body.includes('Sent twice'))).toHaveLength(1);
+  });
+
   test('a ticket whose save failed twice in a row (the storage still down at the next turn) is still not created twice', async () => {
     const chat = new EmulatorConversation(bot.url, channel);
     await answerUpToKey(chat);
