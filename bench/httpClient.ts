@@ -34,7 +34,13 @@ export class HttpClient {
     this.agent.destroy();
   }
 
-  private request(method: string, url: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<HttpAnswer> {
+  private request(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
+    retried = false,
+  ): Promise<HttpAnswer> {
     assertLoopbackUrl(url, 'target');
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
     return new Promise<HttpAnswer>((resolve, reject) => {
@@ -52,7 +58,13 @@ export class HttpClient {
           response.on('error', reject);
         },
       );
-      request.on('error', reject);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // The server closed a kept-alive connection just as it was reused (its idle timeout ran out while
+        // the other bot had its round): the request never reached it, so it is sent once more.
+        const dropped = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        if (dropped && !retried) this.request(method, url, headers, body, true).then(resolve, reject);
+        else reject(error);
+      });
       request.end(payload);
     });
   }
