@@ -18,7 +18,7 @@ function memoryAccessor(): StatePropertyAccessor<UncertainCreate[] | undefined> 
   return accessor;
 }
 
-const context = {} as TurnContext;
+const context = { activity: { channelId: 'test', conversation: { id: 'c-1' } } } as unknown as TurnContext;
 const now = (): string => new Date().toISOString();
 
 test('the digest tells drafts apart, and holds none of their text', () => {
@@ -49,6 +49,22 @@ test('at most five, the oldest dropped; garbage in state is ignored', async () =
   for (const digest of ['a', 'b', 'c', 'd', 'e', 'f']) await uncertain.remember(context, digest, now());
   expect(accessor.value?.map((entry) => entry.digest)).toEqual(['b', 'c', 'd', 'e', 'f']);
 
-  accessor.value = [{ digest: 7, since: null }, null] as unknown as UncertainCreate[];
-  expect(await uncertain.sinceFor(context, 'a')).toBeUndefined();
+  const garbage = memoryAccessor();
+  garbage.value = [{ digest: 7, since: null }, null] as unknown as UncertainCreate[];
+  expect(await new UncertainCreates(garbage).sinceFor(context, 'a')).toBeUndefined();
+});
+
+test('kept in memory too, for a turn whose state was never saved; only for its own conversation', async () => {
+  const accessor = memoryAccessor();
+  const uncertain = new UncertainCreates(accessor);
+  const since = now();
+  await uncertain.remember(context, 'd1', since);
+  // The save failed: the next turn reads the state as it was before.
+  accessor.value = undefined;
+  expect(await uncertain.sinceFor(context, 'd1')).toBe(since);
+  expect(await uncertain.sinceFor({ activity: { channelId: 'test', conversation: { id: 'c-2' } } } as unknown as TurnContext, 'd1')).toBeUndefined();
+  // Another process (another instance, a restart) has no such memory.
+  expect(await new UncertainCreates(accessor).sinceFor(context, 'd1')).toBeUndefined();
+  await uncertain.forget(context, 'd1');
+  expect(await uncertain.sinceFor(context, 'd1')).toBeUndefined();
 });

@@ -109,6 +109,20 @@ describe('replies wait for the state to be saved', () => {
     expect(creates()).toHaveLength(1);
   });
 
+  test('a create whose answer never came and whose save failed: the same ticket typed again is looked for first', async () => {
+    const chat = new EmulatorConversation(bot.url, channel);
+    await answerUpToKey(chat);
+    await chat.submit({ apiKey: API_KEY });
+    const draft = ['new ticket', 'jane@shop.com', 'Fan noisy', 'Since the update.'];
+    for (const answer of draft) await chat.say(answer);
+    gorgias.setBehaviourOnce('acme', 'apply-then-502');
+    expect(textOf(await withFailingWrites(bot.app.storage, () => chat.say('yes')))).toContain(MAYBE_DONE_BUT_STORAGE_FAILED);
+
+    for (const answer of draft) await chat.say(answer);
+    expect(textOf(await chat.say('yes'))).toContain('Gorgias did create the ticket on an earlier try');
+    expect(gorgias.requests.filter((request) => request.method === 'POST' && request.body.includes('Fan noisy'))).toHaveLength(1);
+  });
+
   test('a read that failed, in a turn whose save fails, is no change in Gorgias: the plain storage message', async () => {
     const chat = new EmulatorConversation(bot.url, channel);
     await answerUpToKey(chat);
