@@ -19,8 +19,7 @@ import { DialogContexts } from './dialogContexts';
 import { HeldReplies, type GorgiasChange } from './heldReplies';
 import { isETagConflict } from './storage/eTagConflict';
 import { isStorageFailure } from './storage/storageFailure';
-import { UnsavedDialogs } from './unsavedDialogs';
-import { HandledActivities } from './handledActivities';
+import { BoundedKeySet } from './boundedKeySet';
 import { isTransientFailure } from './operatorConnection';
 
 export interface BotDependencies {
@@ -34,6 +33,9 @@ export interface BotDependencies {
   /** MicrosoftAppId, for opening a one-to-one chat from a group (empty with the Emulator). */
   botAppId?: string;
 }
+
+/** Each in-memory key set of the bot holds at most this many (about 1 MB of keys). */
+const MAX_REMEMBERED_KEYS = 10_000;
 
 type Command = 'connect' | 'reconnect' | 'status' | 'disconnect' | 'help' | 'greeting' | 'retry' | 'cancel';
 
@@ -71,8 +73,16 @@ export class GorgiasBot extends ActivityHandler {
   private readonly welcomed: StatePropertyAccessor<boolean>;
   private readonly dialogs: DialogContexts;
   private readonly queue = new ConversationQueue();
-  private readonly unsavedDialogs = new UnsavedDialogs();
-  private readonly handled = new HandledActivities();
+  /**
+   * Conversations whose turn did (or may have done) something in Gorgias but whose state was not saved:
+   * their stored dialog still waits for the answer just acted on, so their next turn clears it first.
+   */
+  private readonly unsavedDialogs = new BoundedKeySet(MAX_REMEMBERED_KEYS);
+  /**
+   * Activities already handled, by conversation, type and id: a channel that got no answer in time sends
+   * one again. Only turns that finished (or changed Gorgias) are remembered, so a retry of a failed one runs.
+   */
+  private readonly handled = new BoundedKeySet(MAX_REMEMBERED_KEYS);
 
   constructor(private readonly deps: BotDependencies) {
     super();
@@ -138,8 +148,7 @@ export class GorgiasBot extends ActivityHandler {
         const change = replies.gorgiasChange;
         if ((change !== undefined || forgetDialog) && !(await this.forgetDialogAfterConflict(context))) this.unsavedDialogs.add(conversationKey);
         const reply = change === 'done' ? say.DONE_BUT_NOT_SAVED : change === 'maybe' ? say.MAYBE_DONE_BUT_NOT_SAVED : say.RESEND_PLEASE;
-        const keyNotice = replies.keyVisibleNotice;
-        await context.sendActivity(keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`);
+        await context.sendActivity(withKeyNotice(replies.keyVisibleNotice, reply));
         return;
       }
       if (activityKey !== undefined) this.handled.add(activityKey);
@@ -165,8 +174,7 @@ export class GorgiasBot extends ActivityHandler {
     if (context.activity.type !== ActivityTypes.Message) return;
     const reply = change === 'done' ? say.DONE_BUT_STORAGE_FAILED : change === 'maybe' ? say.MAYBE_DONE_BUT_STORAGE_FAILED : say.STORAGE_FAILED;
     try {
-      // A key typed into the chat is still there (or was deleted): that is true whatever the storage did.
-      await context.sendActivity(keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`);
+      await context.sendActivity(withKeyNotice(keyNotice, reply));
     } catch (error) {
       this.deps.logger.warn({ event: 'turn.reply_failed', err: error }, 'could not tell the user that the storage failed');
     }
@@ -417,6 +425,11 @@ export class GorgiasBot extends ActivityHandler {
     const account = this.deps.credentials.managedByOperator ? [say.STATUS, say.HELP] : [say.STATUS, say.DISCONNECT, say.HELP];
     return [...this.deps.actions.buttons(), ...account];
   }
+}
+
+/** A key typed into the chat is still there (or was deleted): that is said whatever became of the turn. */
+function withKeyNotice(keyNotice: string | undefined, reply: string): string {
+  return keyNotice === undefined ? reply : `${keyNotice}\n\n${reply}`;
 }
 
 function inGroup(context: TurnContext): boolean {

@@ -37,6 +37,11 @@ function createdSince(created: string | undefined, since: string): boolean {
 }
 
 /** Equal but for spaces around and within (Gorgias may tidy a message's whitespace). */
+/** A 404 while looking means there is nothing to find; any other failure is the lookup's. */
+function nothingIfNotFound(failed: { ok: false; failure: GorgiasFailure }): GorgiasResult<undefined> {
+  return failed.failure.kind === 'not_found' ? { ok: true, value: undefined } : failed;
+}
+
 function sameText(a: string | undefined, b: string): boolean {
   const tidy = (text: string): string => text.replace(/\s+/g, ' ').trim();
   return a !== undefined && tidy(a) === tidy(b);
@@ -56,7 +61,7 @@ export async function findTicketFromEarlierAttempt(
   call?: CallOptions,
 ): Promise<GorgiasResult<TicketDetail | undefined>> {
   const customer = await gorgias.findCustomerByEmail(creds, ticket.customerEmail, call);
-  if (!customer.ok) return customer.failure.kind === 'not_found' ? { ok: true, value: undefined } : customer;
+  if (!customer.ok) return nothingIfNotFound(customer);
   if (customer.value === undefined) return { ok: true, value: undefined };
   const page = await gorgias.listCustomerTickets(
     creds,
@@ -64,7 +69,7 @@ export async function findTicketFromEarlierAttempt(
     { limit: TICKETS_LOOKED_AT, orderBy: 'created_datetime:desc' },
     call,
   );
-  if (!page.ok) return page.failure.kind === 'not_found' ? { ok: true, value: undefined } : page;
+  if (!page.ok) return nothingIfNotFound(page);
   const candidates = page.value.tickets
     .filter(
       (candidate) =>
@@ -93,7 +98,7 @@ export async function findCustomerFromEarlierAttempt(
   call?: CallOptions,
 ): Promise<GorgiasResult<Customer | undefined>> {
   const found = await gorgias.findCustomerByEmail(creds, customer.email, call);
-  if (!found.ok) return found.failure.kind === 'not_found' ? { ok: true, value: undefined } : found;
+  if (!found.ok) return nothingIfNotFound(found);
   const made = found.value !== undefined && createdSince(found.value.createdDatetime, since) ? found.value : undefined;
   return { ok: true, value: made };
 }
